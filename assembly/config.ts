@@ -1,0 +1,132 @@
+// Server configuration as the core sees it: parsed from the normalised text that
+// host-common/config.ts `serializeForCore` produces (one key=value per line, [global] and
+// [share] sections). Paths never reach the core: shares are named by index.
+
+export const DIALECT_202: u16 = 0x0202;
+export const DIALECT_210: u16 = 0x0210;
+export const DIALECT_300: u16 = 0x0300;
+export const DIALECT_302: u16 = 0x0302;
+export const DIALECT_311: u16 = 0x0311;
+export const DIALECT_WILDCARD: u16 = 0x02ff;
+
+export const SIGNING_AUTO: i32 = 0;
+export const SIGNING_MANDATORY: i32 = 1;
+export const SIGNING_DISABLED: i32 = 2;
+
+export class ShareCfg {
+  name: string = "";
+  /** Upper-cased name for case-insensitive lookup. */
+  key: string = "";
+  comment: string = "";
+  readOnly: bool = false;
+  guestOk: bool = false;
+  browseable: bool = true;
+  /** Index the host uses to find the share's directory. */
+  index: u32 = 0;
+  isIpc: bool = false;
+}
+
+export class GlobalCfg {
+  netbiosName: string = "WASMSMB";
+  workgroup: string = "WORKGROUP";
+  serverString: string = "WASM SMB Server";
+  signing: i32 = SIGNING_AUTO;
+  minProtocol: u16 = DIALECT_202;
+  maxProtocol: u16 = DIALECT_311;
+  mapToGuest: bool = true;
+  logLevel: i32 = 1;
+}
+
+export let globalCfg = new GlobalCfg();
+export let shares = new Array<ShareCfg>(0);
+
+function parseBool(v: string): bool {
+  return v == "1" || v == "yes" || v == "true";
+}
+
+function parseHex(v: string): u16 {
+  let n: u32 = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = <u32>v.charCodeAt(i);
+    let d: u32;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else if (c >= 65 && c <= 70) d = c - 55;
+    else continue; // tolerate "0x"
+    n = (n << 4) | d;
+  }
+  return <u16>n;
+}
+
+function parseInt32(v: string): i32 {
+  let n: i32 = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** Parses the normalised config text; returns an error message or "" on success. */
+export function loadConfig(text: string): string {
+  const g = new GlobalCfg();
+  const list = new Array<ShareCfg>(0);
+  let cur: ShareCfg | null = null;
+  let inGlobal = false;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.length == 0) continue;
+    if (line == "[global]") { inGlobal = true; cur = null; continue; }
+    if (line == "[share]") { inGlobal = false; cur = new ShareCfg(); list.push(cur); continue; }
+    const eq = line.indexOf("=");
+    if (eq < 0) return "config line " + (i + 1).toString() + " has no '='";
+    const k = line.substring(0, eq);
+    const v = line.substring(eq + 1);
+    if (inGlobal) {
+      if (k == "netbiosname") g.netbiosName = v;
+      else if (k == "workgroup") g.workgroup = v;
+      else if (k == "serverstring") g.serverString = v;
+      else if (k == "signing") g.signing = v == "mandatory" ? SIGNING_MANDATORY : v == "disabled" ? SIGNING_DISABLED : SIGNING_AUTO;
+      else if (k == "minprotocol") g.minProtocol = parseHex(v);
+      else if (k == "maxprotocol") g.maxProtocol = parseHex(v);
+      else if (k == "maptoguest") g.mapToGuest = parseBool(v);
+      else if (k == "loglevel") g.logLevel = parseInt32(v);
+      else return "unknown global key " + k;
+    } else if (cur !== null) {
+      const s = cur;
+      if (k == "name") { s.name = v; s.key = v.toUpperCase(); }
+      else if (k == "comment") s.comment = v;
+      else if (k == "readonly") s.readOnly = parseBool(v);
+      else if (k == "guestok") s.guestOk = parseBool(v);
+      else if (k == "browseable") s.browseable = parseBool(v);
+      else if (k == "index") s.index = <u32>parseInt32(v);
+      else return "unknown share key " + k;
+    } else {
+      return "config line " + (i + 1).toString() + " outside a section";
+    }
+  }
+  const ipc = new ShareCfg();
+  ipc.name = "IPC$";
+  ipc.key = "IPC$";
+  ipc.comment = "IPC Service (" + g.serverString + ")";
+  ipc.isIpc = true;
+  ipc.guestOk = true;
+  ipc.browseable = false;
+  ipc.index = 0xffffffff;
+  list.push(ipc);
+  globalCfg = g;
+  shares = list;
+  return "";
+}
+
+/** Finds a share by name, case-insensitively. */
+export function findShare(name: string): ShareCfg | null {
+  const key = name.toUpperCase();
+  for (let i = 0; i < shares.length; i++) {
+    const s = unchecked(shares[i]);
+    if (s.key == key) return s;
+  }
+  return null;
+}

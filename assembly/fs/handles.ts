@@ -1,0 +1,110 @@
+// Open-table operations: FileId lookup for a request (with compound FileId propagation,
+// MS-SMB2 3.3.5.2.7.2), and closing opens with share-mode and delete-on-close bookkeeping.
+import { Open, opens, releaseFileNode } from "./open";
+import { submit, OP_CLOSE, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
+import { Request } from "../smb2/request";
+import { Session, Tree } from "../smb2/session";
+
+/**
+ * Finds the open named by the FileId at p (Persistent, Volatile) for request r: the open must
+ * belong to r's session and tree. In a related compound, FileId all-ones means "the FileId the
+ * previous command produced". Returns null when unknown (STATUS_FILE_CLOSED).
+ */
+export function lookupOpen(r: Request, p: usize): Open | null {
+  let persistent = load<u64>(p);
+  let vol = load<u64>(p, 8);
+  if (r.related && persistent == 0xffffffffffffffff && vol == 0xffffffffffffffff) {
+    persistent = r.relFileIdPersistent;
+    vol = r.relFileIdVolatile;
+  }
+  if (!opens.has(vol)) return null;
+  const o = opens.get(vol);
+  if (o.persistentId != persistent || o.closed) return null;
+  if (o.session !== r.session || o.tree !== r.tree) return null;
+  r.open = o;
+  return o;
+}
+
+/** Remembers the FileId for related commands that follow in the chain. */
+export function setRelatedOpen(r: Request, o: Open): void {
+  r.relFileIdPersistent = o.persistentId;
+  r.relFileIdVolatile = o.volatileId;
+}
+
+/**
+ * Detaches an open from every table. Returns true if it was the last open of a
+ * delete-pending file: the caller deletes it (or use detachAndDelete). The host handle is
+ * closed now, or when the last in-flight operation on it completes (see endIo).
+ */
+export function detachOpen(o: Open): bool {
+  if (o.closed) return false;
+  o.closed = true;
+  if (opens.has(o.volatileId)) opens.delete(o.volatileId);
+  o.session.openCount--;
+  const pipe = o.pipe;
+  if (pipe !== null) {
+    pipe.close();
+    o.pipe = null;
+  }
+  const n = o.node;
+  let deleteNow = false;
+  if (n !== null) {
+    const i = n.opens.indexOf(o);
+    if (i >= 0) n.opens.splice(i, 1);
+    if (o.deleteOnClose) n.deletePending = true;
+    if (n.opens.length == 0 && n.deletePending) deleteNow = true;
+    releaseFileNode(n);
+    o.node = null;
+  }
+  if (o.inflight == 0) closeHostHandle(o);
+  return deleteNow;
+}
+
+/** Detaches an open and, if it was the last of a delete-pending file, deletes the file. */
+export function detachAndDelete(o: Open): void {
+  if (!detachOpen(o)) return;
+  // The host copies the path out while draining the queue, before any garbage collection.
+  const pathBytes = String.UTF8.encode(o.path);
+  submit(o.isDir ? OP_RMDIR : OP_UNLINK, null, 0, o.tree.share.index, 0, changetype<usize>(pathBytes), <u32>pathBytes.byteLength, 0, 0, 0, 0);
+}
+
+function closeHostHandle(o: Open): void {
+  if (o.hostHandle != 0) {
+    submit(OP_CLOSE, null, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, 0, 0);
+    o.hostHandle = 0;
+  }
+}
+
+/** Marks the start of a host operation on o's handle. */
+export function beginIo(o: Open): void {
+  o.inflight++;
+}
+
+/** Marks the end of a host operation on o's handle; closes it if the open was closed meanwhile. */
+export function endIo(o: Open): void {
+  o.inflight--;
+  if (o.inflight == 0 && o.closed) closeHostHandle(o);
+}
+
+/** Closes every open of a tree connect (TREE_DISCONNECT, LOGOFF, disconnect). */
+export function closeTreeOpens(t: Tree): void {
+  const vals = opens.values();
+  for (let i = 0; i < vals.length; i++) {
+    const o = unchecked(vals[i]);
+    if (o.tree === t) detachAndDelete(o);
+  }
+}
+
+/** Closes every open of a session. */
+export function closeSessionOpens(s: Session): void {
+  const vals = opens.values();
+  for (let i = 0; i < vals.length; i++) {
+    const o = unchecked(vals[i]);
+    if (o.session === s) detachAndDelete(o);
+  }
+}
+
+/** An IoWaiter that ignores its completion (for operations whose result nobody needs). */
+export class NoWait extends IoWaiter {
+  ioDone(tag: i32, result: i32): void {}
+}

@@ -1,0 +1,113 @@
+// Host file operations on behalf of a request: each queues one record (assembly/fs/io.ts)
+// whose completion resumes the request's handler. Returns STATUS_INTERNAL_WAIT, or
+// STATUS_INSUFFICIENT_RESOURCES when the queue cannot take the record.
+import * as S from "../smb2/status";
+import {
+  submit, OP_OPEN, OP_READ, OP_WRITE, OP_FSTAT, OP_STAT, OP_MKDIR, OP_RENAME, OP_TRUNCATE,
+  OP_FSYNC, OP_READDIR, OP_STATFS, OP_UTIMES, OP_UNLINK, OP_RMDIR,
+} from "./io";
+import { STAT_SIZE } from "./stat";
+import { Request } from "../smb2/request";
+import { Open } from "./open";
+import { beginIo } from "./handles";
+
+/** Where a request's stat result lands (in its scratch memory). */
+@inline export function statArea(r: Request): usize {
+  return r.scratch;
+}
+
+/** Where a request's statfs result lands. */
+@inline export function statfsArea(r: Request): usize {
+  return r.scratch + 128;
+}
+
+export const STATFS_SIZE: u32 = 32;
+
+@inline function queued(id: u32): u32 {
+  return id == 0 ? S.STATUS_INSUFFICIENT_RESOURCES : S.STATUS_INTERNAL_WAIT;
+}
+
+function utf8(path: string): ArrayBuffer {
+  // Read by the host while it drains the queue, before any garbage collection can run.
+  return String.UTF8.encode(path);
+}
+
+export function ioStat(r: Request, share: u32, path: string): u32 {
+  const b = utf8(path);
+  return queued(submit(OP_STAT, r, 0, share, 0, changetype<usize>(b), <u32>b.byteLength, statArea(r), STAT_SIZE, 0, 0));
+}
+
+export function ioOpen(r: Request, share: u32, path: string, flags: u32, mode: u32): u32 {
+  const b = utf8(path);
+  return queued(submit(OP_OPEN, r, 0, share, flags, changetype<usize>(b), <u32>b.byteLength, statArea(r), STAT_SIZE, 0, <f64>mode));
+}
+
+export function ioMkdir(r: Request, share: u32, path: string, mode: u32): u32 {
+  const b = utf8(path);
+  return queued(submit(OP_MKDIR, r, 0, share, 0, changetype<usize>(b), <u32>b.byteLength, 0, 0, 0, <f64>mode));
+}
+
+export function ioUnlink(r: Request, share: u32, path: string, isDir: bool): u32 {
+  const b = utf8(path);
+  return queued(submit(isDir ? OP_RMDIR : OP_UNLINK, r, 0, share, 0, changetype<usize>(b), <u32>b.byteLength, 0, 0, 0, 0));
+}
+
+export function ioRename(r: Request, share: u32, from: string, to: string, flags: u32): u32 {
+  const a = utf8(from);
+  const b = utf8(to);
+  return queued(submit(OP_RENAME, r, 0, share, flags, changetype<usize>(a), <u32>a.byteLength, changetype<usize>(b), <u32>b.byteLength, 0, 0));
+}
+
+export function ioStatfs(r: Request, share: u32): u32 {
+  return queued(submit(OP_STATFS, r, 0, share, 0, 0, 0, statfsArea(r), STATFS_SIZE, 0, 0));
+}
+
+// Handle operations: the open's inflight count keeps its host handle open until they finish.
+// The handler calls endIo(o) when it resumes.
+
+export function ioFstat(r: Request, o: Open): u32 {
+  const st = queued(submit(OP_FSTAT, r, 0, <u32>o.hostHandle, 0, 0, 0, statArea(r), STAT_SIZE, 0, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  return st;
+}
+
+export function ioRead(r: Request, o: Open, dst: usize, len: u32, offset: u64): u32 {
+  const st = queued(submit(OP_READ, r, 0, <u32>o.hostHandle, 0, dst, len, 0, 0, <f64>offset, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  return st;
+}
+
+export function ioWrite(r: Request, o: Open, src: usize, len: u32, offset: u64): u32 {
+  const st = queued(submit(OP_WRITE, r, 0, <u32>o.hostHandle, 0, src, len, 0, 0, <f64>offset, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  return st;
+}
+
+export function ioTruncate(r: Request, o: Open, size: u64): u32 {
+  const st = queued(submit(OP_TRUNCATE, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, <f64>size, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  return st;
+}
+
+export function ioFsync(r: Request, o: Open): u32 {
+  const st = queued(submit(OP_FSYNC, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, 0, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  return st;
+}
+
+/** Sets access/modification times in ms (NaN leaves one unchanged). */
+export function ioUtimes(r: Request, o: Open, atimeMs: f64, mtimeMs: f64): u32 {
+  const st = queued(submit(OP_UTIMES, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, atimeMs, mtimeMs));
+  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  return st;
+}
+
+/** READDIR flag: take a fresh snapshot of the directory (restart). */
+export const READDIR_RESCAN: u32 = 1;
+
+/** Reads directory entries from host index `index` into [buf, buf+cap). */
+export function ioReaddir(r: Request, o: Open, index: u32, buf: usize, cap: u32, flags: u32): u32 {
+  const st = queued(submit(OP_READDIR, r, 0, <u32>o.hostHandle, flags, buf, cap, 0, 0, <f64>index, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  return st;
+}

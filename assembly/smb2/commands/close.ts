@@ -1,0 +1,55 @@
+// MS-SMB2 2.2.15/2.2.16 CLOSE (3.3.5.10), with SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB and
+// delete-on-close completed before the response is sent.
+import * as S from "../status";
+import { Request } from "../request";
+import { Tree } from "../session";
+import { Open } from "../../fs/open";
+import { lookupOpen, detachOpen, endIo } from "../../fs/handles";
+import { ioFstat, ioUnlink, statArea } from "../../fs/ops";
+import { writeTimes, openAttributes } from "../../fs/info";
+import { allocationSize, endOfFile } from "../../fs/stat";
+
+const SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB: u16 = 0x0001;
+const STEP_STATED = 1;
+const STEP_DELETED = 2;
+
+export function smb2Close(r: Request): u32 {
+  if (r.step == 0) {
+    const o = lookupOpen(r, r.body + 8);
+    if (o === null) return S.STATUS_FILE_CLOSED;
+    r.o0 = o;
+    memory.fill(statArea(r), 0, 80);
+    if ((load<u16>(r.body, 2) & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) != 0 && o.hostHandle != 0) {
+      r.step = STEP_STATED;
+      return ioFstat(r, o);
+    }
+    return finish(r, o, false);
+  }
+  const o = r.o0 as Open;
+  if (r.step == STEP_STATED) {
+    endIo(o);
+    return finish(r, o, r.ioResult == 0);
+  }
+  // STEP_DELETED: the file is gone (or could not be deleted: nothing more to tell the client)
+  return S.STATUS_SUCCESS;
+}
+
+function finish(r: Request, o: Open, haveStat: bool): u32 {
+  const out = r.out;
+  store<u16>(out, 60, 0);
+  memory.fill(out + 2, 0, 58);
+  if (haveStat) {
+    store<u16>(out, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB, 2);
+    const st = statArea(r);
+    writeTimes(out + 8, st);
+    store<u64>(out, allocationSize(st), 40);
+    store<u64>(out, endOfFile(st), 48);
+    store<u32>(out, openAttributes(st, o), 56);
+  }
+  r.outLen = 60;
+  if (detachOpen(o)) {
+    r.step = STEP_DELETED;
+    return ioUnlink(r, (r.tree as Tree).share.index, o.path, o.isDir);
+  }
+  return S.STATUS_SUCCESS;
+}

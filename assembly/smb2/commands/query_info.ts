@@ -1,0 +1,116 @@
+// MS-SMB2 2.2.37/2.2.38 QUERY_INFO (3.3.5.20): file classes (MS-FSCC 2.4) and filesystem
+// classes (MS-FSCC 2.5). Security and quota information are not supported yet.
+import * as S from "../status";
+import { Request } from "../request";
+import { Conn } from "../conn";
+import { Tree } from "../session";
+import { Open } from "../../fs/open";
+import { lookupOpen, endIo } from "../../fs/handles";
+import { ioFstat, ioStatfs, statArea, statfsArea } from "../../fs/ops";
+import { errnoToStatus } from "../../fs/errno";
+import { encodeFileInfo, fileInfoMinSize, INFO_EMPTY, INFO_UNAVAILABLE } from "../../fs/info";
+import { encodeFsInfo, fsInfoMinSize, fsInfoNeedsStatfs } from "../../fs/fsinfo";
+import * as A from "../../fs/access";
+
+const SMB2_0_INFO_FILE: u8 = 1;
+const SMB2_0_INFO_FILESYSTEM: u8 = 2;
+const SMB2_0_INFO_SECURITY: u8 = 3;
+const SMB2_0_INFO_QUOTA: u8 = 4;
+const OUT_OFFSET: u16 = 64 + 8;
+
+@inline function InfoType(b: usize): u8 { return load<u8>(b, 2); }
+@inline function FileInfoClass(b: usize): u8 { return load<u8>(b, 3); }
+@inline function OutputBufferLength(b: usize): u32 { return load<u32>(b, 4); }
+
+export function smb2QueryInfo(r: Request): u32 {
+  const b = r.body;
+  const type = InfoType(b);
+  const cls = FileInfoClass(b);
+  if (r.step == 0) {
+    const c = r.conn as Conn;
+    const o = lookupOpen(r, b + 24);
+    if (o === null) return S.STATUS_FILE_CLOSED;
+    if (OutputBufferLength(b) > c.maxTransactSize) return S.STATUS_INVALID_PARAMETER;
+    r.o0 = o;
+    if (type == SMB2_0_INFO_FILE) {
+      const min = fileInfoMinSize(cls);
+      if (min == 0) return S.STATUS_INVALID_INFO_CLASS;
+      if (OutputBufferLength(b) < min) return S.STATUS_INFO_LENGTH_MISMATCH;
+      if (!A.granted(o, A.FILE_READ_ATTRIBUTES) && cls != 8 /* Access */ && cls != 14 /* Position */ && cls != 16 /* Mode */ && cls != 17) {
+        return S.STATUS_ACCESS_DENIED;
+      }
+      if (o.pipe !== null) {
+        memory.fill(statArea(r), 0, 80);
+        return finishFile(r, o, cls);
+      }
+      r.step = 1;
+      return ioFstat(r, o);
+    }
+    if (type == SMB2_0_INFO_FILESYSTEM) {
+      const min = fsInfoMinSize(cls);
+      if (min == 0) return S.STATUS_INVALID_INFO_CLASS;
+      if (OutputBufferLength(b) < min) return S.STATUS_INFO_LENGTH_MISMATCH;
+      const t = r.tree as Tree;
+      if (t.share.isIpc) return S.STATUS_INVALID_PARAMETER;
+      if (!fsInfoNeedsStatfs(cls)) return finishFs(r, cls);
+      r.step = 2;
+      return ioStatfs(r, t.share.index);
+    }
+    if (type == SMB2_0_INFO_SECURITY || type == SMB2_0_INFO_QUOTA) return S.STATUS_NOT_SUPPORTED;
+    return S.STATUS_INVALID_PARAMETER;
+  }
+  const o = r.o0 as Open;
+  if (r.step == 1) {
+    endIo(o);
+    if (r.ioResult < 0) return errnoToStatus(r.ioResult);
+    return finishFile(r, o, cls);
+  }
+  if (r.ioResult < 0) return errnoToStatus(r.ioResult);
+  return finishFs(r, cls);
+}
+
+function header(r: Request, n: u32): void {
+  const out = r.out;
+  store<u16>(out, 9, 0);
+  store<u16>(out, OUT_OFFSET, 2);
+  store<u32>(out, n, 4);
+  if (n == 0) store<u8>(out, 0, 8);
+  r.outLen = 8 + (n == 0 ? 1 : n);
+}
+
+/** Sends min(need, OutputBufferLength) bytes; STATUS_BUFFER_OVERFLOW if truncated. */
+function complete(r: Request, need: i32): u32 {
+  const cap = OutputBufferLength(r.body);
+  // 8.3 short names are not generated (so none can be opened by): say so rather than invent one
+  if (need == INFO_UNAVAILABLE) return S.STATUS_NOT_SUPPORTED;
+  if (need == INFO_EMPTY) {
+    header(r, 0);
+    return S.STATUS_SUCCESS;
+  }
+  if (need == 0) return S.STATUS_INVALID_INFO_CLASS;
+  if (<u32>need > cap) {
+    header(r, cap);
+    r.bodyReady = true;
+    return S.STATUS_BUFFER_OVERFLOW;
+  }
+  header(r, <u32>need);
+  return S.STATUS_SUCCESS;
+}
+
+function finishFile(r: Request, o: Open, cls: u8): u32 {
+  const cap = OutputBufferLength(r.body);
+  // Encode at most what the client accepts (plus room to learn the full length).
+  if (!r.reserve(8 + (cap < 65536 ? cap : 65536) + 8)) return S.STATUS_INSUFFICIENT_RESOURCES;
+  const room = cap < 65536 ? cap : 65536;
+  const need = encodeFileInfo(cls, r.out + 8, room, statArea(r), o, r.scratch + 256);
+  return complete(r, need);
+}
+
+function finishFs(r: Request, cls: u8): u32 {
+  const cap = OutputBufferLength(r.body);
+  const room = cap < 4096 ? cap : 4096;
+  if (!r.reserve(8 + room + 8)) return S.STATUS_INSUFFICIENT_RESOURCES;
+  const t = r.tree as Tree;
+  const need = encodeFsInfo(cls, r.out + 8, room, statfsArea(r), t.share, r.scratch + 256);
+  return complete(r, need);
+}

@@ -1,0 +1,288 @@
+// MS-SMB2 3.3.5.2 receiving a message: chain walking (3.3.5.2.7 compounding), credits,
+// session/tree lookup, signature checks, the per-command handler table, and sending.
+import * as H from "./header";
+import * as S from "./status";
+import { Conn } from "./conn";
+import { Request, getRequest, putRequest, setResume, MAX_COMPOUND } from "./request";
+import { Session, Tree, SESSION_VALID, SESSION_IN_PROGRESS, SESSION_EXPIRED } from "./session";
+import { endSession } from "./teardown";
+import { validateRequest, COMMAND_FLAGS, V_NEEDS_SESSION, V_NEEDS_TREE } from "./validate";
+import { verifyRequest, signResponse } from "./signing";
+import { sendBuffer, disconnect } from "./transport";
+import { align8 } from "../util/bytes";
+import { logWarn, logDebug, logEnabled, LOG_DEBUG } from "../util/log";
+import { sha512Init, sha512Update, sha512Final, SHA512_CTX_SIZE } from "../crypto/sha512";
+import { HANDLERS } from "./commands/table";
+
+/** Called for each complete SMB2 frame (frame excludes the 4-byte direct-TCP header). */
+export function onSmb2Frame(c: Conn, frame: usize, size: u32): void {
+  const r = getRequest();
+  if (r === null) {
+    disconnect(c, "out of memory for a request");
+    return;
+  }
+  r.conn = c;
+  r.frame = frame;
+  r.frameSize = size;
+  r.cur = 0;
+  r.index = 0;
+  r.respLen = 4;
+  r.rhOff = 4;
+  r.related = false;
+  r.relSessionId = 0;
+  r.relTreeId = 0;
+  r.relFileIdPersistent = 0xffffffffffffffff;
+  r.relFileIdVolatile = 0xffffffffffffffff;
+  r.relCreateFailed = 0;
+  r.hashResponse = 0;
+  c.inFlight++;
+  runChain(r, false);
+}
+
+function resume(r: Request): void {
+  runChain(r, true);
+}
+setResume(resume);
+
+/** Drops a request whose connection went away while it waited. */
+function dropRequest(r: Request): void {
+  const c = r.conn;
+  if (c !== null) c.inFlight--;
+  putRequest(r);
+}
+
+function runChain(r: Request, resuming: bool): void {
+  const c = r.conn as Conn;
+  while (true) {
+    if (!c.alive) {
+      dropRequest(r);
+      return;
+    }
+    let st: u32;
+    if (resuming) {
+      resuming = false;
+      st = callHandler(r);
+    } else {
+      const err = beginCommand(r, c);
+      if (err.length > 0) {
+        disconnect(c, "Cannot process request: " + err);
+        dropRequest(r);
+        return;
+      }
+      st = checkAndRun(r, c);
+    }
+    if (st == S.STATUS_INTERNAL_WAIT) {
+      r.waiting = true;
+      return;
+    }
+    endCommand(r, c, st);
+    if (H.NextCommand(r.hdr) == 0) {
+      sendResponse(r, c);
+      return;
+    }
+    r.cur += H.NextCommand(r.hdr);
+    r.index++;
+  }
+}
+
+/** Sets up the current command of the chain; returns a reason to disconnect, or "". */
+function beginCommand(r: Request, c: Conn): string {
+  const remaining = r.frameSize - r.cur;
+  if (remaining < 64) return "command at offset " + r.cur.toString() + " is shorter than the 64-byte header";
+  const h = r.frame + <usize>r.cur;
+  if (H.ProtocolId(h) != H.SMB2_PROTOCOL_ID) return "bad ProtocolId in a compound element";
+  if (H.StructureSize(h) != 64) return "header StructureSize " + H.StructureSize(h).toString() + " is not 64";
+  const next = H.NextCommand(h);
+  if (next != 0 && ((next & 7) != 0 || next < 64 || next > remaining)) {
+    return "NextCommand " + next.toString() + " is unaligned or past the frame";
+  }
+  if (r.index >= MAX_COMPOUND) return "compound chain longer than " + MAX_COMPOUND.toString();
+  r.hdr = h;
+  r.cmdLen = next != 0 ? next : remaining;
+  r.body = h + 64;
+  r.bodyLen = r.cmdLen - 64;
+  r.command = H.Command(h);
+  r.step = 0;
+  r.outLen = 0;
+  r.bodyReady = false;
+  r.open = null;
+  const flags = H.Flags(h);
+  if ((flags & H.SMB2_FLAGS_SERVER_TO_REDIR) != 0) return "request has SERVER_TO_REDIR set";
+  r.related = (flags & H.SMB2_FLAGS_RELATED_OPERATIONS) != 0;
+  if (r.command != H.SMB2_CANCEL) {
+    if (!c.negotiated && r.command != H.SMB2_NEGOTIATE) return "command " + r.command.toString() + " before NEGOTIATE";
+    let charge = H.CreditCharge(h);
+    if (!c.supportsMultiCredit) charge = 1;
+    if (!c.credits.consume(H.MessageId(h), charge)) {
+      return "MessageId " + H.MessageId(h).toString() + " (charge " + charge.toString() + ") is outside the credit window";
+    }
+    // Response header slot, 8-aligned after the previous response of the chain.
+    if (r.index > 0 && r.respLen > r.rhOff) {
+      const prev = r.rhOff;
+      r.respLen = 4 + align8(r.respLen - 4);
+      r.rhOff = r.respLen;
+      if (!r.reserve(64)) return "out of memory for a response";
+      H.setNextCommand(r.resp + <usize>prev, r.rhOff - prev);
+    } else {
+      r.rhOff = r.respLen;
+    }
+    if (!r.reserve(64)) return "out of memory for a response";
+  }
+  return "";
+}
+
+function lookupSession(r: Request, c: Conn): u32 {
+  const sid = r.related ? r.relSessionId : H.SessionId(r.hdr);
+  if (!c.sessions.has(sid)) return S.STATUS_USER_SESSION_DELETED;
+  const s = c.sessions.get(sid);
+  if (s.state == SESSION_EXPIRED) return S.STATUS_NETWORK_SESSION_EXPIRED;
+  if (s.state == SESSION_IN_PROGRESS) return S.STATUS_USER_SESSION_DELETED;
+  r.session = s;
+  return S.STATUS_SUCCESS;
+}
+
+/** Signature rules of MS-SMB2 3.3.5.2.4, enforced by session state, not by the flag (P4). */
+function checkSignature(r: Request, s: Session): u32 {
+  const signed = (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0;
+  r.requestSigned = signed;
+  if (signed) {
+    if (!s.hasKeys) return S.STATUS_ACCESS_DENIED;
+    if (!verifyRequest(r.hdr, r.cmdLen, s)) {
+      logWarn("Refused request " + H.MessageId(r.hdr).toString() + " from " + s.conn.peer + ": bad signature");
+      return S.STATUS_ACCESS_DENIED;
+    }
+    return S.STATUS_SUCCESS;
+  }
+  if (s.signingRequired) {
+    logWarn("Refused unsigned request " + H.MessageId(r.hdr).toString() + " from " + s.conn.peer + " on a session that requires signing");
+    return S.STATUS_ACCESS_DENIED;
+  }
+  return S.STATUS_SUCCESS;
+}
+
+function checkAndRun(r: Request, c: Conn): u32 {
+  const cmd = r.command;
+  r.session = null;
+  r.tree = null;
+  r.requestSigned = false;
+  const why = validateRequest(r.hdr, r.cmdLen);
+  if (why.length > 0) {
+    logDebug("Invalid request " + cmd.toString() + ": " + why);
+    return S.STATUS_INVALID_PARAMETER;
+  }
+  if (cmd == H.SMB2_NEGOTIATE && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) return S.STATUS_INVALID_PARAMETER;
+  const flags = unchecked(COMMAND_FLAGS[cmd]);
+  if ((flags & V_NEEDS_SESSION) != 0) {
+    const st = lookupSession(r, c);
+    if (st != S.STATUS_SUCCESS) return st;
+    const sg = checkSignature(r, r.session as Session);
+    if (sg != S.STATUS_SUCCESS) return sg;
+  } else if (cmd == H.SMB2_ECHO || cmd == H.SMB2_CANCEL) {
+    // ECHO and CANCEL may come with or without a session; verify a signature if present.
+    const sid = H.SessionId(r.hdr);
+    if (sid != 0 && c.sessions.has(sid)) {
+      const s = c.sessions.get(sid);
+      if (s.state == SESSION_VALID && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
+        const sg = checkSignature(r, s);
+        if (sg != S.STATUS_SUCCESS) return sg;
+        r.session = s;
+      }
+    }
+  }
+  if ((flags & V_NEEDS_TREE) != 0) {
+    const s = r.session as Session;
+    const tid = r.related ? r.relTreeId : H.TreeId(r.hdr);
+    if (!s.trees.has(tid)) return S.STATUS_NETWORK_NAME_DELETED;
+    r.tree = s.trees.get(tid);
+  }
+  if (r.related && r.relCreateFailed != 0) return r.relCreateFailed;
+  return callHandler(r);
+}
+
+@inline function callHandler(r: Request): u32 {
+  return unchecked(HANDLERS[r.command])(r);
+}
+
+function endCommand(r: Request, c: Conn, st: u32): void {
+  const cmd = r.command;
+  if (cmd == H.SMB2_CANCEL) return; // no response (MS-SMB2 3.3.5.16)
+  const isError = st != S.STATUS_SUCCESS && !r.bodyReady;
+  if (isError) {
+    // MS-SMB2 2.2.2 ERROR response
+    if (!r.reserve(9)) { st = S.STATUS_INSUFFICIENT_RESOURCES; }
+    const o = r.out;
+    store<u16>(o, 9);
+    store<u16>(o, 0, 2);
+    store<u32>(o, 0, 4);
+    store<u8>(o, 0, 8);
+    r.outLen = 9;
+    if (cmd == H.SMB2_CREATE) r.relCreateFailed = st;
+  }
+  const rh = r.rh;
+  H.writeResponseHeader(rh, r.hdr, st);
+  if (r.session !== null) H.setSessionId(rh, (r.session as Session).id);
+  if (r.tree !== null) H.setTreeId(rh, (r.tree as Tree).id);
+  else if (r.related) H.setTreeId(rh, r.relTreeId);
+  const granted = c.credits.grant(H.Credit(r.hdr), c.supportsMultiCredit ? H.CreditCharge(r.hdr) : 1);
+  H.setCredit(rh, granted);
+  r.relSessionId = H.SessionId(rh);
+  r.relTreeId = H.TreeId(rh);
+  r.respLen = r.rhOff + 64 + r.outLen;
+  // Sign when the session requires it or the client signed the request (3.3.4.1.1).
+  let signer: Session | null = null;
+  const s = r.session;
+  if (s !== null && s.hasKeys && (s.signingRequired || r.requestSigned || r.forceSign)) signer = s;
+  if (st == S.STATUS_USER_SESSION_DELETED || st == S.STATUS_NETWORK_SESSION_EXPIRED) signer = null;
+  unchecked((r.respOffs[r.index] = r.rhOff));
+  unchecked((r.signWith[r.index] = signer));
+  r.forceSign = false;
+  if (logEnabled(LOG_DEBUG)) logDebug("cmd " + cmd.toString() + " mid " + H.MessageId(r.hdr).toString() + " -> 0x" + st.toString(16));
+}
+
+function sendResponse(r: Request, c: Conn): void {
+  const last = r.index;
+  if (r.respLen <= 4 || (last == 0 && r.command == H.SMB2_CANCEL)) {
+    dropRequest(r);
+    return;
+  }
+  const resp = r.resp;
+  store<u32>(resp, bswap<u32>(r.respLen - 4));
+  let n = 0;
+  for (let i = 0; i <= last; i++) {
+    const s = unchecked(r.signWith[i]);
+    const off = unchecked(r.respOffs[i]);
+    if (off == 0) continue;
+    n++;
+    if (s === null) continue;
+    const end = i < last && unchecked(r.respOffs[i + 1]) != 0 ? unchecked(r.respOffs[i + 1]) : r.respLen;
+    signResponse(resp + <usize>off, end - off, s);
+  }
+  if (r.hashResponse != 0) {
+    preauthUpdate(r.hashResponse, resp + 4, r.respLen - 4);
+    r.hashResponse = 0;
+  }
+  for (let i = 0; i <= last; i++) unchecked((r.respOffs[i] = 0));
+  const ending = r.endSessionAfter;
+  if (ending !== null) {
+    r.endSessionAfter = null;
+    endSession(ending);
+  }
+  if (n == 0) {
+    dropRequest(r);
+    return;
+  }
+  sendBuffer(c, resp, r.respCap, r.respLen);
+  r.resp = 0;
+  r.respCap = 0;
+  dropRequest(r);
+}
+
+
+/** hash = SHA-512(hash || message) (MS-SMB2 3.3.5.4 preauth integrity). */
+export function preauthUpdate(hash: usize, msg: usize, len: u32): void {
+  const preauthCtx = memory.data(SHA512_CTX_SIZE);
+  sha512Init(preauthCtx);
+  sha512Update(preauthCtx, hash, 64);
+  sha512Update(preauthCtx, msg, <i32>len);
+  sha512Final(preauthCtx, hash);
+}

@@ -1,0 +1,158 @@
+// One received SMB2 frame (possibly a compound chain) and the response being built for it.
+// Requests are pooled: the hot path (READ/WRITE) allocates no managed objects.
+import { IoWaiter } from "../fs/io";
+import { bufAlloc, bufFree } from "../util/buffers";
+import { Conn } from "./conn";
+import { Session, Tree } from "./session";
+import { Open } from "../fs/open";
+
+/** Most commands one frame may chain (larger chains disconnect the client). */
+export const MAX_COMPOUND: i32 = 64;
+export const SCRATCH_SIZE: usize = 2048;
+const INITIAL_RESP: usize = 4096;
+
+export class Request extends IoWaiter {
+  conn: Conn | null = null;
+  /** The received frame (without the 4-byte direct-TCP header); owned by the request. */
+  frame: usize = 0;
+  frameSize: u32 = 0;
+  /** Offset of the current command's header within the frame. */
+  cur: u32 = 0;
+  hdr: usize = 0;
+  cmdLen: u32 = 0;
+  body: usize = 0;
+  bodyLen: u32 = 0;
+  command: u16 = 0;
+  index: i32 = 0;
+
+  /** Handler state machine: 0 on first entry, set by the handler before it waits. */
+  step: i32 = 0;
+  ioResult: i32 = 0;
+  waiting: bool = false;
+
+  session: Session | null = null;
+  tree: Tree | null = null;
+  open: Open | null = null;
+  requestSigned: bool = false;
+  /** Sign this response even if the request was unsigned (final SESSION_SETUP, 3.3.5.5.3). */
+  forceSign: bool = false;
+  /** A session to end once the response (signed with its key) is built: LOGOFF. */
+  endSessionAfter: Session | null = null;
+  /** A 64-byte preauth hash to extend with the whole response frame once it is built. */
+  hashResponse: usize = 0;
+
+  // compound state (MS-SMB2 3.3.5.2.7)
+  related: bool = false;
+  relSessionId: u64 = 0;
+  relTreeId: u32 = 0;
+  relFileIdPersistent: u64 = 0xffffffffffffffff;
+  relFileIdVolatile: u64 = 0xffffffffffffffff;
+  relCreateFailed: u32 = 0;
+
+  // response
+  resp: usize = 0;
+  respCap: usize = 0;
+  /** Bytes used in resp, including the 4-byte direct-TCP header. */
+  respLen: u32 = 0;
+  /** Offset in resp of the current response header. */
+  rhOff: u32 = 0;
+  outLen: u32 = 0;
+  /** The handler wrote a body that goes with a non-success status. */
+  bodyReady: bool = false;
+  /** Offsets and lengths of each response in the chain, and whether to sign it. */
+  respOffs: StaticArray<u32> = new StaticArray<u32>(MAX_COMPOUND);
+  signWith: StaticArray<Session | null> = new StaticArray<Session | null>(MAX_COMPOUND);
+  /** Per-request scratch memory (stat records, names, small host outputs). */
+  scratch: usize = 0;
+
+  // handler temporaries (meaning depends on the command)
+  u0: u64 = 0;
+  u1: u64 = 0;
+  u2: u64 = 0;
+  s0: string = "";
+  s1: string = "";
+  o0: Open | null = null;
+  p0: usize = 0;
+  n0: u32 = 0;
+
+  /** Current response header pointer (valid until the next grow). */
+  @inline get rh(): usize {
+    return this.resp + <usize>this.rhOff;
+  }
+
+  /** Current response body pointer (valid until the next grow). */
+  @inline get out(): usize {
+    return this.resp + <usize>this.rhOff + 64;
+  }
+
+  /**
+   * Makes room for a response body of n bytes (plus 8 of padding) after the current header.
+   * Returns false when memory is exhausted. Moves resp: re-read `out` afterwards.
+   */
+  reserve(n: u32): bool {
+    const need = <usize>this.rhOff + 64 + <usize>n + 8;
+    if (need <= this.respCap) return true;
+    let cap = this.respCap == 0 ? INITIAL_RESP : this.respCap;
+    while (cap < need) cap <<= 1;
+    if (cap > need + (<usize>1 << 20)) cap = need; // big READs: exact size
+    const p = bufAlloc(cap);
+    if (p == 0) return false;
+    if (this.resp != 0) {
+      memory.copy(p, this.resp, <usize>this.respLen);
+      bufFree(this.resp, this.respCap);
+    }
+    this.resp = p;
+    this.respCap = cap;
+    return true;
+  }
+
+  ioDone(tag: i32, result: i32): void {
+    this.ioResult = result;
+    this.waiting = false;
+    resumeRequest(this);
+  }
+
+  /** Releases buffers; the object goes back to the pool. */
+  reset(): void {
+    if (this.frame != 0) bufFree(this.frame, this.frameSize);
+    this.frame = 0;
+    if (this.resp != 0) bufFree(this.resp, this.respCap);
+    this.resp = 0;
+    this.respCap = 0;
+    this.respLen = 0;
+    this.conn = null;
+    this.session = null;
+    this.tree = null;
+    this.open = null;
+    this.o0 = null;
+    this.endSessionAfter = null;
+    this.s0 = "";
+    this.s1 = "";
+    for (let i = 0; i < MAX_COMPOUND; i++) unchecked((this.signWith[i] = null));
+  }
+}
+
+// resumeRequest is provided by dispatch.ts (set at start-up to avoid an import cycle).
+let resumeFn: (r: Request) => void = (r: Request): void => {};
+export function setResume(f: (r: Request) => void): void {
+  resumeFn = f;
+}
+function resumeRequest(r: Request): void {
+  resumeFn(r);
+}
+
+const pool = new Array<Request>(0);
+
+export function getRequest(): Request | null {
+  if (pool.length > 0) return pool.pop();
+  const r = new Request();
+  r.scratch = bufAlloc(SCRATCH_SIZE);
+  if (r.scratch == 0) return null;
+  return r;
+}
+
+export function putRequest(r: Request): void {
+  r.reset();
+  if (pool.length < 256) pool.push(r);
+  else bufFree(r.scratch, SCRATCH_SIZE);
+}

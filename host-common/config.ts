@@ -1,0 +1,392 @@
+// Parses the smb.conf / ksmbd.conf INI syntax into a typed Config, and serialises it for the core.
+import { dirname, isAbsolute, join } from "node:path";
+
+/** An SMB2/3 dialect revision number (MS-SMB2 2.2.3). */
+export type Dialect = 0x0202 | 0x0210 | 0x0300 | 0x0302 | 0x0311;
+
+/** Server-wide settings ([global] section). */
+export interface GlobalConfig {
+  serverString: string;
+  netbiosName: string;
+  workgroup: string;
+  serverSigning: "auto" | "mandatory" | "disabled";
+  minProtocol: Dialect;
+  maxProtocol: Dialect;
+  port: number;
+  interfaces: string[];
+  mapToGuest: "never" | "bad user";
+  guestAccount: string;
+  /** 0 = unlimited. */
+  maxConnections: number;
+  logLevel: number;
+}
+
+/** One disk share (any section other than [global]). */
+export interface ShareConfig {
+  name: string;
+  path: string;
+  comment: string;
+  readOnly: boolean;
+  guestOk: boolean;
+  browseable: boolean;
+  available: boolean;
+}
+
+/** A parsed configuration; `warnings` holds non-fatal problems (unknown keys, ignored keys). */
+export interface Config {
+  global: GlobalConfig;
+  shares: ShareConfig[];
+  warnings: string[];
+}
+
+/** A fatal configuration problem; the message reads `file:line: problem`. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly detail: string,
+    readonly key?: string,
+  ) {
+    super(line > 0 ? `${file}:${line}: ${detail}` : `${file}: ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+const DIALECTS: Record<string, Dialect> = {
+  smb2_02: 0x0202, smb2_10: 0x0210, smb3_00: 0x0300, smb3_02: 0x0302, smb3_11: 0x0311,
+};
+const SMB1_NAMES = ["core", "coreplus", "lanman1", "lanman2", "nt1"];
+
+/** Global settings used when nothing else is given. */
+function defaultGlobal(): GlobalConfig {
+  return {
+    serverString: "WASM SMB Server", netbiosName: "WASMSMB", workgroup: "WORKGROUP",
+    serverSigning: "auto", minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445,
+    interfaces: ["127.0.0.1"], mapToGuest: "bad user", guestAccount: "nobody",
+    maxConnections: 0, logLevel: 0,
+  };
+}
+
+/** The configuration without a config file: one guest-writable share "share" at sharePath on 127.0.0.1:4445. */
+export function defaultConfig(sharePath: string): Config {
+  const share: ShareConfig = {
+    name: "share", path: sharePath, comment: "Share", readOnly: false, guestOk: true,
+    browseable: true, available: true,
+  };
+  return { global: defaultGlobal(), shares: [share], warnings: [] };
+}
+
+type Scope = "global" | "share";
+interface KeyInfo { display: string; canonical: string; scope: Scope; inverted: boolean }
+
+const GLOBAL_KEYS = ["server string", "netbios name", "workgroup", "server signing", "server min protocol",
+  "server max protocol", "tcp port", "interfaces", "map to guest", "guest account", "max connections", "log level"];
+const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available"];
+/** synonym → [canonical key, value is inverted] */
+const SYNONYMS: Record<string, [string, boolean]> = {
+  "smb ports": ["tcp port", false], writeable: ["read only", true], writable: ["read only", true],
+  "write ok": ["read only", true], public: ["guest ok", false], browsable: ["browseable", false],
+};
+
+/** Key names compare case-insensitively, ignoring spaces and underscores. */
+function normKey(k: string): string {
+  return k.toLowerCase().replace(/[\s_]+/g, "");
+}
+
+const KEYS = new Map<string, KeyInfo>();
+for (const k of GLOBAL_KEYS) KEYS.set(normKey(k), { display: k, canonical: k, scope: "global", inverted: false });
+for (const k of SHARE_KEYS) KEYS.set(normKey(k), { display: k, canonical: k, scope: "share", inverted: false });
+for (const [k, [canonical, inverted]] of Object.entries(SYNONYMS)) {
+  const scope = (KEYS.get(normKey(canonical)) as KeyInfo).scope;
+  KEYS.set(normKey(k), { display: k, canonical, scope, inverted });
+}
+
+/** Optimal-string-alignment edit distance (a transposition counts as one edit). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
+      d[i][j] = v;
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The known key nearest to `key` (preferring keys of `scope`), or undefined if none is close. */
+function suggestKey(key: string, scope: Scope): string | undefined {
+  const n = normKey(key);
+  const limit = n.length <= 4 ? 1 : n.length <= 8 ? 2 : 3;
+  let best: string | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const [norm, info] of KEYS) {
+    const score = editDistance(n, norm) + (info.scope === scope ? 0 : 0.5);
+    if (score < bestScore && score <= limit) [best, bestScore] = [info.display, score];
+  }
+  return best;
+}
+
+/** A value as written, with where it came from. */
+interface Setting { value: string; line: number; key: string; inverted: boolean }
+interface Section { name: string; line: number; settings: Map<string, Setting> }
+
+/** Splits text into logical lines (joining `\` continuations), each tagged with its first line number. */
+function logicalLines(text: string): { line: number; text: string }[] {
+  const raw = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const out: { line: number; text: string }[] = [];
+  let acc: string | null = null;
+  let start = 0;
+  for (let i = 0; i < raw.length; i++) {
+    let t = raw[i];
+    if (acc !== null) t = acc + t.replace(/^[ \t]+/, "");
+    else start = i + 1;
+    if (t.endsWith("\\")) { acc = t.slice(0, -1); continue; }
+    acc = null;
+    out.push({ line: start, text: t });
+  }
+  if (acc !== null) out.push({ line: start, text: acc });
+  return out;
+}
+
+const SHARE_NAME_BAD = /["/\\[\]:|<>+=;,*?]/;
+
+/** True if s contains a C0 control character or DEL (tab allowed when allowTab). */
+export function hasControlChar(s: string, allowTab = false): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 || c === 0x7f) && !(allowTab && c === 0x09)) return true;
+  }
+  return false;
+}
+
+/** Parses smb.conf / ksmbd.conf text; throws ConfigError on a bad value, collects warnings for unknown keys. */
+export function parseConfig(text: string, fileName: string): Config {
+  const warnings: string[] = [];
+  const fail = (line: number, msg: string, key?: string): never => {
+    throw new ConfigError(fileName, line, msg, key);
+  };
+  const globalSec: Section = { name: "global", line: 0, settings: new Map() };
+  const shares: Section[] = [];
+  let cur = globalSec;
+  for (const { line, text: rawLine } of logicalLines(text)) {
+    const t = rawLine.trim();
+    if (t === "" || t.startsWith("#") || t.startsWith(";")) continue;
+    if (t.startsWith("[")) {
+      const m = /^\[([^\]]*)\]\s*(?:[#;].*)?$/.exec(t);
+      if (!m) fail(line, `bad section header "${t}": expected [name]`);
+      const name = (m as RegExpExecArray)[1].trim();
+      if (name.toLowerCase() === "global") { cur = globalSec; continue; }
+      if (name === "") fail(line, "empty section name");
+      if (name.length > 80) fail(line, `share name "${name.slice(0, 20)}…" is longer than 80 characters`);
+      if (name.toLowerCase() === "ipc$") fail(line, "share name [IPC$] is reserved");
+      if (SHARE_NAME_BAD.test(name) || hasControlChar(name)) fail(line, `share name "${name}" contains a character not allowed in share names`);
+      const dup = shares.find((s) => s.name.toLowerCase() === name.toLowerCase());
+      if (dup) fail(line, `duplicate share [${name}] (first defined on line ${dup.line})`);
+      cur = { name, line, settings: new Map() };
+      shares.push(cur);
+      continue;
+    }
+    const eq = t.indexOf("=");
+    if (eq < 0) fail(line, `expected "key = value" or "[section]", got "${t}"`);
+    const key = t.slice(0, eq).trim();
+    const value = t.slice(eq + 1).trim();
+    if (key === "") fail(line, `missing key name before "="`);
+    if (hasControlChar(value, true)) fail(line, `control character in value of "${key}"`, key);
+    const info = KEYS.get(normKey(key));
+    const where = cur === globalSec ? "[global]" : `[${cur.name}]`;
+    if (!info) {
+      const hint = suggestKey(key, cur === globalSec ? "global" : "share");
+      warnings.push(`${fileName}:${line}: unknown key "${key}" in ${where}${hint ? ` — did you mean "${hint}"?` : ""}`);
+      continue;
+    }
+    if (info.scope === "global" && cur !== globalSec) {
+      warnings.push(`${fileName}:${line}: "${key}" is a [global] key; ignored in ${where}`);
+      continue;
+    }
+    if (info.canonical === "path" && cur === globalSec) {
+      warnings.push(`${fileName}:${line}: "path" belongs in a share section; ignored in [global]`);
+      continue;
+    }
+    const prev = cur.settings.get(info.canonical);
+    if (prev) warnings.push(`${fileName}:${line}: "${key}" overrides "${prev.key}" set on line ${prev.line} in ${where}`);
+    cur.settings.set(info.canonical, { value, line, key, inverted: info.inverted });
+  }
+  const global = buildGlobal(globalSec.settings, fileName, warnings);
+  const built = shares.map((s) => buildShare(s, globalSec.settings, fileName));
+  return { global, shares: built, warnings };
+}
+
+/** Parses a boolean value (yes/no/true/false/1/0/on/off), applying a synonym's inversion. */
+function parseBool(s: Setting, file: string): boolean {
+  const v = s.value.toLowerCase();
+  let b: boolean;
+  if (["yes", "true", "1", "on"].includes(v)) b = true;
+  else if (["no", "false", "0", "off"].includes(v)) b = false;
+  else throw badValue(s, file, "expected yes/no");
+  return s.inverted ? !b : b;
+}
+
+function badValue(s: Setting, file: string, expected: string): ConfigError {
+  return new ConfigError(file, s.line, `bad value "${s.value}" for "${s.key}": ${expected}`, s.key);
+}
+
+function parseInt10(s: Setting, file: string, text: string, min: number, max: number): number {
+  const n = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= min && n <= max)) throw badValue(s, file, `expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** True if s is an IPv4 address in dotted-quad form. */
+function isIPv4(s: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  return !!m && m.slice(1).every((p) => Number(p) <= 255 && (p === "0" || !p.startsWith("0")));
+}
+
+/** True if s is an IPv6 address (optionally with an embedded IPv4 tail or a %zone). */
+function isIPv6(s: string): boolean {
+  const pct = s.indexOf("%");
+  if (pct >= 0) {
+    if (!/^[\w.-]+$/.test(s.slice(pct + 1))) return false;
+    s = s.slice(0, pct);
+  }
+  const last = s.lastIndexOf(":");
+  if (last < 0) return false;
+  if (s.slice(last + 1).includes(".")) {
+    if (!isIPv4(s.slice(last + 1))) return false;
+    s = `${s.slice(0, last + 1)}0:0`;
+  }
+  const parts = s.split("::");
+  if (parts.length > 2) return false;
+  const groups = parts.flatMap((p) => (p === "" ? [] : p.split(":")));
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return parts.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
+/** True if s is a literal IPv4 or IPv6 address (IPv6 may be in [brackets]). */
+export function isIpAddress(s: string): boolean {
+  const bare = s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s;
+  return isIPv4(bare) || isIPv6(bare);
+}
+
+/** Splits a space/comma separated address list, checking each and removing [brackets]; null if invalid. */
+export function parseAddressList(text: string): string[] | null {
+  const list = text.split(/[\s,]+/).filter((a) => a !== "");
+  if (list.length === 0 || !list.every(isIpAddress)) return null;
+  return list.map((a) => (a.startsWith("[") ? a.slice(1, -1) : a));
+}
+
+/** NetBIOS names: 1..15 printable ASCII characters, none of \ / : * ? " < > | ; upper-cased. */
+function parseNetbios(s: Setting, file: string): string {
+  if (!/^[\x21-\x7e]{1,15}$/.test(s.value) || /[\\/:*?"<>|]/.test(s.value)) {
+    throw badValue(s, file, "expected 1 to 15 letters, digits or punctuation other than \\ / : * ? \" < > |");
+  }
+  return s.value.toUpperCase();
+}
+
+function parseProtocol(s: Setting, file: string, which: "min" | "max", warnings: string[]): Dialect {
+  const v = s.value.toLowerCase();
+  if (v === "smb2") return which === "min" ? 0x0202 : 0x0210;
+  if (v === "smb3") return which === "min" ? 0x0300 : 0x0311;
+  const d = DIALECTS[v];
+  if (d !== undefined) return d;
+  if (which === "min" && SMB1_NAMES.includes(v)) {
+    warnings.push(`${file}:${s.line}: SMB1 (${s.value}) is not supported; "${s.key}" treated as SMB2_02`);
+    return 0x0202;
+  }
+  throw badValue(s, file, "expected SMB2_02, SMB2_10, SMB3_00, SMB3_02, SMB3_11, SMB2 or SMB3");
+}
+
+function buildGlobal(set: Map<string, Setting>, file: string, warnings: string[]): GlobalConfig {
+  const g = defaultGlobal();
+  const get = (k: string) => set.get(k);
+  const on = (k: string, apply: (s: Setting) => void) => {
+    const s = get(k);
+    if (s) apply(s);
+  };
+  on("server string", (s) => { g.serverString = s.value; });
+  on("netbios name", (s) => { g.netbiosName = parseNetbios(s, file); });
+  on("workgroup", (s) => { g.workgroup = parseNetbios(s, file); });
+  on("server signing", (s) => {
+    const v = s.value.toLowerCase();
+    if (v === "auto" || v === "default" || v === "if_required") g.serverSigning = "auto";
+    else if (v === "mandatory" || v === "required") g.serverSigning = "mandatory";
+    else if (v === "disabled") g.serverSigning = "disabled";
+    else throw badValue(s, file, "expected auto, mandatory or disabled");
+  });
+  const min = get("server min protocol");
+  const max = get("server max protocol");
+  if (min) g.minProtocol = parseProtocol(min, file, "min", warnings);
+  if (max) g.maxProtocol = parseProtocol(max, file, "max", warnings);
+  if (g.minProtocol > g.maxProtocol) {
+    const at = (min?.line ?? 0) > (max?.line ?? 0) ? (min as Setting) : (max as Setting);
+    throw new ConfigError(file, at.line,
+      `"server min protocol" (0x${g.minProtocol.toString(16).padStart(4, "0")}) is above "server max protocol" (0x${g.maxProtocol.toString(16).padStart(4, "0")})`,
+      at.key);
+  }
+  on("tcp port", (s) => {
+    const ports = s.value.split(/[\s,]+/).filter((p) => p !== "");
+    if (ports.length === 0) throw badValue(s, file, "expected a port number from 1 to 65535");
+    const nums = ports.map((p) => parseInt10(s, file, p, 1, 65535));
+    g.port = nums[0];
+  });
+  on("interfaces", (s) => {
+    const list = parseAddressList(s.value);
+    if (!list) throw badValue(s, file, "expected IP addresses separated by spaces or commas (interface names are not supported)");
+    g.interfaces = list;
+  });
+  on("map to guest", (s) => {
+    const v = s.value.toLowerCase().replace(/[\s_]+/g, " ");
+    if (v === "never" || v === "bad user") g.mapToGuest = v;
+    else throw badValue(s, file, "expected never or bad user");
+  });
+  on("guest account", (s) => {
+    if (s.value === "" || s.value.length > 64 || s.value.includes(":") || hasControlChar(s.value)) throw badValue(s, file, "expected a user name of 1 to 64 characters");
+    g.guestAccount = s.value;
+  });
+  on("max connections", (s) => { g.maxConnections = parseInt10(s, file, s.value, 0, 0x7fffffff); });
+  on("log level", (s) => {
+    const [level, ...classes] = s.value.split(/\s+/);
+    g.logLevel = parseInt10(s, file, level, 0, 10);
+    if (classes.length > 0) warnings.push(`${file}:${s.line}: debug classes in "${s.key}" are not supported; ignored`);
+  });
+  return g;
+}
+
+/** Resolves a share's settings over the [global] share defaults. */
+function buildShare(sec: Section, defaults: Map<string, Setting>, file: string): ShareConfig {
+  const get = (k: string) => sec.settings.get(k) ?? defaults.get(k);
+  const bool = (k: string, dflt: boolean) => {
+    const s = get(k);
+    return s ? parseBool(s, file) : dflt;
+  };
+  const p = sec.settings.get("path");
+  if (!p || p.value === "") throw new ConfigError(file, p?.line ?? sec.line, `share [${sec.name}] has no "path"`, "path");
+  const path = isAbsolute(p.value) ? p.value : join(dirname(file), p.value);
+  return {
+    name: sec.name, path, comment: get("comment")?.value ?? "",
+    readOnly: bool("read only", true), guestOk: bool("guest ok", false),
+    browseable: bool("browseable", true), available: bool("available", true),
+  };
+}
+
+/** Normalised `key=value` text the core parses at init; shares with available = no are left out. */
+export function serializeForCore(cfg: Config): string {
+  const hex = (d: number) => `0x${d.toString(16).padStart(4, "0")}`;
+  const g = cfg.global;
+  const lines = [
+    "[global]", `netbiosname=${g.netbiosName}`, `workgroup=${g.workgroup}`, `serverstring=${g.serverString}`,
+    `signing=${g.serverSigning}`, `minprotocol=${hex(g.minProtocol)}`, `maxprotocol=${hex(g.maxProtocol)}`,
+    `maptoguest=${g.mapToGuest === "bad user" ? 1 : 0}`, `loglevel=${g.logLevel}`,
+  ];
+  cfg.shares.forEach((s, index) => {
+    if (!s.available) return;
+    lines.push("[share]", `name=${s.name}`, `comment=${s.comment}`, `readonly=${+s.readOnly}`,
+      `guestok=${+s.guestOk}`, `browseable=${+s.browseable}`, `index=${index}`);
+  });
+  for (const l of lines) if (/[\r\n]/.test(l)) throw new Error(`serializeForCore: newline in "${l.split("=")[0]}"`);
+  return `${lines.join("\n")}\n`;
+}

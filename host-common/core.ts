@@ -1,0 +1,300 @@
+// Runtime-neutral glue around build/core.wasm: instantiation with the host imports, memory
+// views, the submission-queue pump (I/O dispatch to the injected FileSystem, sends to the
+// injected connections) and garbage collection between events.
+import * as A from "./abi.ts";
+import { EPIPE, EINVAL, negErrno } from "./errno.ts";
+import type { FileSystem } from "./fs-types.ts";
+
+/** What a runtime's socket adapter offers the core. */
+export interface CoreConn {
+  /** Writes all of data; calls done(true) once it is handed to the OS (data stays valid until then). */
+  write(data: Uint8Array, done: (ok: boolean) => void): void;
+  /** Closes the socket; the adapter then calls Core.closed(id) exactly once. */
+  close(): void;
+}
+
+export type LogFn = (level: number, message: string) => void;
+
+export interface CoreOptions {
+  wasm: BufferSource;
+  fs: FileSystem;
+  randomFill: (buf: Uint8Array) => void;
+  log: LogFn;
+  now?: () => number;
+}
+
+const GC_EVERY_EVENTS = 512;
+const td8 = new TextDecoder();
+const td16 = new TextDecoder("utf-16le");
+const te = new TextEncoder();
+
+interface ConnState {
+  conn: CoreConn;
+  /** reqIds of sends handed to the socket and not yet completed. */
+  sends: Set<number>;
+}
+
+export class Core {
+  readonly ex: A.CoreExports;
+  private mem: Uint8Array;
+  private conns = new Map<number, ConnState>();
+  private pumping = false;
+  private again = false;
+  private events = 0;
+  private gcTimer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(ex: A.CoreExports, private fs: FileSystem) {
+    this.ex = ex;
+    this.mem = new Uint8Array(ex.memory.buffer);
+  }
+
+  /** Instantiates the core. Panics of the core are fatal: they are logged and rethrown. */
+  static async load(opts: CoreOptions): Promise<Core> {
+    let mem: Uint8Array | undefined;
+    const now = opts.now ?? Date.now;
+    const imports = {
+      host: {
+        panic(m: number, ml: number, f: number, fl: number, line: number, col: number) {
+          const msg = mem ? `${td16.decode(mem.subarray(m, m + ml))} at ${td16.decode(mem.subarray(f, f + fl))}:${line}:${col}` : "unknown";
+          opts.log(0, `Core panic: ${msg}`);
+          throw new Error(`core panic: ${msg}`);
+        },
+        now_ms: () => now(),
+        random_fill(p: number, n: number) {
+          if (mem) opts.randomFill(mem.subarray(p, p + n));
+        },
+        log(level: number, p: number, n: number) {
+          if (mem) opts.log(level, td8.decode(mem.subarray(p, p + n)));
+        },
+      },
+    };
+    const { instance } = await WebAssembly.instantiate(opts.wasm, imports);
+    const ex = instance.exports as unknown as A.CoreExports;
+    if (ex.abi_version() !== A.ABI_VERSION) {
+      throw new Error(`core.wasm speaks ABI ${ex.abi_version()}, this host speaks ${A.ABI_VERSION}: rebuild with npm run build`);
+    }
+    const core = new Core(ex, opts.fs);
+    mem = core.mem;
+    return core;
+  }
+
+  /** Copies bytes into core memory, calls f(ptr, len), frees them (and wipes them). */
+  private withBytes<T>(bytes: Uint8Array, f: (p: number, n: number) => T): T {
+    const n = Math.max(bytes.length, 1);
+    const p = this.ex.host_alloc(n);
+    if (p === 0) throw new Error("the core is out of memory");
+    this.mem.set(bytes, p);
+    try {
+      return f(p, bytes.length);
+    } finally {
+      this.mem.fill(0, p, p + n);
+      this.ex.host_free(p, n);
+    }
+  }
+
+  /** Loads the normalised configuration (host-common/config.ts serializeForCore). */
+  configure(text: string): void {
+    const rc = this.withBytes(te.encode(text), (p, n) => this.ex.init(p, n));
+    if (rc !== 0) throw new Error("the core refused the configuration (see the log)");
+  }
+
+  /** Adds or replaces a user with its 16-byte NT hash. */
+  setUser(name: string, ntHash: Uint8Array): void {
+    if (ntHash.length !== 16) throw new Error(`NT hash of ${name} is ${ntHash.length} bytes, not 16`);
+    this.withBytes(ntHash, (hp) => this.withBytes(te.encode(name), (np, nn) => this.ex.user_set(np, nn, hp)));
+  }
+
+  /** NT hash (MD4 of UTF-16LE) computed by the core's MD4. */
+  ntHash(password: string): Uint8Array {
+    const pw = new Uint8Array(password.length * 2);
+    for (let i = 0; i < password.length; i++) {
+      const c = password.charCodeAt(i);
+      pw[2 * i] = c & 0xff;
+      pw[2 * i + 1] = c >> 8;
+    }
+    const out = new Uint8Array(16);
+    this.withBytes(new Uint8Array(16), (op) => {
+      this.withBytes(pw, (p, n) => this.ex.nt_hash(p, n, op));
+      out.set(this.mem.subarray(op, op + 16));
+    });
+    pw.fill(0);
+    return out;
+  }
+
+  /** A new connection; returns its id, or 0 if the core refused it (close the socket). */
+  accept(conn: CoreConn, peer: string): number {
+    const id = this.withBytes(te.encode(peer), (p, n) => this.ex.conn_open(p, n));
+    if (id !== 0) this.conns.set(id, { conn, sends: new Set() });
+    this.pump();
+    return id;
+  }
+
+  /** Received bytes (copy-in path for runtimes that hand us their own chunks). */
+  receive(id: number, chunk: Uint8Array): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const cap = this.ex.rx_cap(id);
+      if (cap === 0) break; // connection closing: drop the rest
+      const n = Math.min(cap, chunk.length - off);
+      const p = this.ex.rx_buf(id);
+      this.mem.set(chunk.subarray(off, off + n), p);
+      off += n;
+      this.ex.rx_commit(id, n);
+      this.pump();
+    }
+  }
+
+  /** Zero-copy receive: a view of core memory to read socket bytes into (null = stop reading). */
+  rxView(id: number): Uint8Array | null {
+    const cap = this.ex.rx_cap(id);
+    if (cap === 0) return null;
+    const p = this.ex.rx_buf(id);
+    return this.mem.subarray(p, p + cap);
+  }
+
+  /** Zero-copy receive: n bytes were read into the last rxView. */
+  commit(id: number, n: number): void {
+    this.ex.rx_commit(id, n);
+    this.pump();
+  }
+
+  /** The socket of connection id is closed (for any reason). */
+  closed(id: number): void {
+    const st = this.conns.get(id);
+    if (!st) return;
+    this.conns.delete(id);
+    for (const reqId of st.sends) this.ex.io_done(reqId, -EPIPE);
+    st.sends.clear();
+    this.ex.conn_closed(id);
+    this.pump();
+  }
+
+  /** Number of connections the host still tracks. */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Runs the core's timers (returns the next deadline in ms, or 0). */
+  tick(): number {
+    const d = this.ex.tick(Date.now());
+    this.pump();
+    return d;
+  }
+
+  /** Starts periodic garbage collection of the core's managed heap while idle. */
+  startIdleGc(ms = 1000): void {
+    this.gcTimer = setInterval(() => {
+      if (this.events > 0 && !this.pumping) {
+        this.events = 0;
+        this.ex.__collect();
+      }
+    }, ms);
+    const t = this.gcTimer as unknown as { unref?: () => void };
+    t.unref?.();
+  }
+
+  stop(): void {
+    if (this.gcTimer !== undefined) clearInterval(this.gcTimer);
+  }
+
+  private complete(reqId: number, result: number): void {
+    this.ex.io_done(reqId, result);
+    this.pump();
+  }
+
+  /** Drains the submission queue; re-entrant calls are folded into the running one. */
+  pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        const n = this.ex.sq_count();
+        if (n === 0) continue;
+        const head = this.ex.sq_head();
+        const recs = this.mem.slice(head, head + n * A.SQ_RECORD_SIZE);
+        this.ex.sq_consume(n);
+        const view = new DataView(recs.buffer);
+        for (let i = 0; i < n; i++) this.dispatch(view, i * A.SQ_RECORD_SIZE);
+        this.events += n;
+      } while (this.again || this.ex.sq_count() > 0);
+    } finally {
+      this.pumping = false;
+    }
+    if (this.events >= GC_EVERY_EVENTS) {
+      this.events = 0;
+      this.ex.__collect();
+    }
+  }
+
+  private str(ptr: number, len: number): string {
+    return td8.decode(this.mem.subarray(ptr, ptr + len));
+  }
+
+  private run(reqId: number, p: Promise<number>): void {
+    if (reqId === 0) {
+      // fire-and-forget (closing handles of a dropped connection, delete-on-close)
+      p.catch(() => undefined);
+      return;
+    }
+    p.then(
+      (r) => this.complete(reqId, r),
+      (e) => this.complete(reqId, negErrno(e)),
+    );
+  }
+
+  private dispatch(v: DataView, o: number): void {
+    const op = v.getUint32(o, true);
+    const reqId = v.getUint32(o + 4, true);
+    const target = v.getUint32(o + 8, true);
+    const flags = v.getUint32(o + 12, true);
+    const ptr = v.getUint32(o + 16, true);
+    const len = v.getUint32(o + 20, true);
+    const ptr2 = v.getUint32(o + 24, true);
+    const len2 = v.getUint32(o + 28, true);
+    const offset = v.getFloat64(o + 32, true);
+    const arg = v.getFloat64(o + 40, true);
+    const fs = this.fs;
+    const mem = this.mem;
+    switch (op) {
+      case A.OP_SEND: {
+        const st = this.conns.get(target);
+        if (!st) {
+          this.complete(reqId, -EPIPE);
+          return;
+        }
+        st.sends.add(reqId);
+        st.conn.write(mem.subarray(ptr, ptr + len), (ok) => {
+          if (!st.sends.delete(reqId)) return; // already failed by closed()
+          this.complete(reqId, ok ? 0 : -EPIPE);
+        });
+        return;
+      }
+      case A.OP_DISCONNECT: {
+        const st = this.conns.get(target);
+        if (st) st.conn.close();
+        return;
+      }
+      case A.OP_OPEN: return this.run(reqId, fs.open(target, this.str(ptr, len), flags, arg, mem.subarray(ptr2, ptr2 + len2)));
+      case A.OP_CLOSE: return this.run(reqId, fs.close(target));
+      case A.OP_READ: return this.run(reqId, fs.read(target, mem.subarray(ptr, ptr + len), offset));
+      case A.OP_WRITE: return this.run(reqId, fs.write(target, mem.subarray(ptr, ptr + len), offset));
+      case A.OP_FSTAT: return this.run(reqId, fs.fstat(target, mem.subarray(ptr2, ptr2 + len2)));
+      case A.OP_STAT: return this.run(reqId, fs.stat(target, this.str(ptr, len), mem.subarray(ptr2, ptr2 + len2)));
+      case A.OP_MKDIR: return this.run(reqId, fs.mkdir(target, this.str(ptr, len), arg));
+      case A.OP_UNLINK: return this.run(reqId, fs.unlink(target, this.str(ptr, len)));
+      case A.OP_RMDIR: return this.run(reqId, fs.rmdir(target, this.str(ptr, len)));
+      case A.OP_RENAME: return this.run(reqId, fs.rename(target, this.str(ptr, len), this.str(ptr2, len2), flags));
+      case A.OP_TRUNCATE: return this.run(reqId, fs.truncate(target, offset));
+      case A.OP_FSYNC: return this.run(reqId, fs.fsync(target));
+      case A.OP_READDIR: return this.run(reqId, fs.readdir(target, offset, mem.subarray(ptr, ptr + len), flags));
+      case A.OP_STATFS: return this.run(reqId, fs.statfs(target, mem.subarray(ptr2, ptr2 + len2)));
+      case A.OP_UTIMES: return this.run(reqId, fs.utimes(target, offset, arg));
+      default:
+        if (reqId !== 0) this.complete(reqId, -EINVAL);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// The file capability each host injects: asynchronous POSIX-like operations on paths inside
+// a share (named by index) and on host handles. Results are >= 0, or a negative errno.
+
+export interface FileSystem {
+  /** Opens (or creates) share:path; fills `stat` (80-byte record) for the opened object. */
+  open(share: number, path: string, flags: number, mode: number, stat: Uint8Array): Promise<number>;
+  close(handle: number): Promise<number>;
+  /** Reads into buf at file position pos; returns bytes read (0 at end of file). */
+  read(handle: number, buf: Uint8Array, pos: number): Promise<number>;
+  /** Writes all of buf at position pos; returns bytes written. */
+  write(handle: number, buf: Uint8Array, pos: number): Promise<number>;
+  fstat(handle: number, stat: Uint8Array): Promise<number>;
+  stat(share: number, path: string, stat: Uint8Array): Promise<number>;
+  mkdir(share: number, path: string, mode: number): Promise<number>;
+  unlink(share: number, path: string): Promise<number>;
+  rmdir(share: number, path: string): Promise<number>;
+  rename(share: number, from: string, to: string, flags: number): Promise<number>;
+  truncate(handle: number, size: number): Promise<number>;
+  fsync(handle: number): Promise<number>;
+  /** Writes directory entry records from the handle's snapshot index `index`; returns the count. */
+  readdir(handle: number, index: number, out: Uint8Array, flags: number): Promise<number>;
+  statfs(share: number, out: Uint8Array): Promise<number>;
+  /** Sets times in ms since the epoch; NaN leaves one unchanged. */
+  utimes(handle: number, atimeMs: number, mtimeMs: number): Promise<number>;
+}
+
+/** A stat result in the form the runtimes give (Node/Bun Stats, Deno FileInfo mapped). */
+export interface StatLike {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  mode: number;
+  size: number;
+  blocks: number;
+  ino: number;
+  dev: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+  nlink: number;
+}

@@ -1,0 +1,266 @@
+// The FileSystem capability on `node:fs` (Node's own API, and Bun's native implementation of
+// it). Paths come from the core relative to a share; every one is resolved and checked to
+// stay inside its share's real directory, symlinks included (review item V9).
+import * as fs from "node:fs";
+import { promisify } from "node:util";
+import { EBADF, EXSHARE, negErrno } from "./errno.ts";
+import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE } from "./abi.ts";
+import type { FileSystem, StatLike } from "./fs-types.ts";
+import { putDirent, putStat, putStatfs } from "./records.ts";
+import { SharePaths } from "./share-paths.ts";
+
+const fsRead = (fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
+  new Promise<number>((res, rej) => fs.read(fd, b, off, len, pos, (e, n) => (e ? rej(e) : res(n))));
+const fsWrite = (fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
+  new Promise<number>((res, rej) => fs.write(fd, b, off, len, pos, (e, n) => (e ? rej(e) : res(n))));
+const fsOpen = promisify(fs.open);
+const fsClose = promisify(fs.close);
+const fsFstat = promisify(fs.fstat);
+const fsFtruncate = promisify(fs.ftruncate);
+const fsFdatasync = promisify(fs.fdatasync);
+const fsFutimes = promisify(fs.futimes);
+const P = fs.promises;
+const C = fs.constants;
+
+interface Handle {
+  share: number;
+  fd: number | null;
+  /** Real path of the opened object. */
+  path: string;
+  dir: boolean;
+  /** Directory snapshot for READDIR. */
+  listing: string[] | null;
+}
+
+function toStatLike(s: fs.Stats): StatLike {
+  return {
+    isFile: s.isFile(),
+    isDirectory: s.isDirectory(),
+    isSymlink: s.isSymbolicLink(),
+    mode: s.mode,
+    size: s.size,
+    blocks: s.blocks,
+    ino: s.ino,
+    dev: s.dev,
+    atimeMs: s.atimeMs,
+    mtimeMs: s.mtimeMs,
+    ctimeMs: s.ctimeMs,
+    birthtimeMs: s.birthtimeMs,
+    nlink: s.nlink,
+  };
+}
+
+export class PosixFileSystem implements FileSystem {
+  private handles = new Map<number, Handle>();
+  private nextHandle = 1;
+
+  constructor(private shares: SharePaths) {}
+
+  private add(h: Handle): number {
+    let id = this.nextHandle;
+    while (this.handles.has(id) || id <= 0 || id > 0x7fffffff) id = id >= 0x7fffffff ? 1 : id + 1;
+    this.nextHandle = id + 1;
+    this.handles.set(id, h);
+    return id;
+  }
+
+  /** Real path of an existing object inside the share, or a negative errno. */
+  private async existing(share: number, path: string): Promise<string | number> {
+    const full = this.shares.join(share, path);
+    if (full === null) return -EXSHARE;
+    try {
+      const real = await P.realpath(full);
+      return this.shares.contains(share, real) ? real : -EXSHARE;
+    } catch (e) {
+      return negErrno(e);
+    }
+  }
+
+  /** Path for a new entry: the real parent (inside the share) + the leaf name. */
+  private async fresh(share: number, path: string): Promise<string | number> {
+    const slash = path.lastIndexOf("/");
+    const parent = await this.existing(share, slash < 0 ? "" : path.slice(0, slash));
+    if (typeof parent === "number") return parent;
+    return `${parent}/${slash < 0 ? path : path.slice(slash + 1)}`;
+  }
+
+  async open(share: number, path: string, flags: number, mode: number, stat: Uint8Array): Promise<number> {
+    if (flags & OPEN_DIRECTORY) {
+      const real = await this.existing(share, path);
+      if (typeof real === "number") return real;
+      const s = await P.stat(real);
+      if (!s.isDirectory()) return -20; // ENOTDIR
+      putStat(stat, toStatLike(s));
+      return this.add({ share, fd: null, path: real, dir: true, listing: null });
+    }
+    const target = flags & OPEN_CREATE ? await this.fresh(share, path) : await this.existing(share, path);
+    if (typeof target === "number") return target;
+    let f = (flags & OPEN_WRITE ? C.O_RDWR : C.O_RDONLY) | C.O_NOFOLLOW;
+    if (flags & OPEN_CREATE) f |= C.O_CREAT;
+    if (flags & OPEN_EXCL) f |= C.O_EXCL;
+    if (flags & OPEN_TRUNC) f |= C.O_TRUNC;
+    const fd = await fsOpen(target, f, mode);
+    try {
+      putStat(stat, toStatLike(await fsFstat(fd)));
+    } catch (e) {
+      await fsClose(fd);
+      return negErrno(e);
+    }
+    return this.add({ share, fd, path: target, dir: false, listing: null });
+  }
+
+  async close(handle: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return -EBADF;
+    this.handles.delete(handle);
+    if (h.fd !== null) await fsClose(h.fd);
+    return 0;
+  }
+
+  private fd(handle: number): number {
+    const h = this.handles.get(handle);
+    return h && h.fd !== null ? h.fd : -1;
+  }
+
+  async read(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    const fd = this.fd(handle);
+    if (fd < 0) return -EBADF;
+    let done = 0;
+    while (done < buf.length) {
+      const n = await fsRead(fd, buf, done, buf.length - done, pos + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  async write(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    const fd = this.fd(handle);
+    if (fd < 0) return -EBADF;
+    let done = 0;
+    while (done < buf.length) {
+      const n = await fsWrite(fd, buf, done, buf.length - done, pos + done);
+      done += n;
+    }
+    return done;
+  }
+
+  async fstat(handle: number, stat: Uint8Array): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return -EBADF;
+    const s = h.fd !== null ? await fsFstat(h.fd) : await P.stat(h.path);
+    putStat(stat, toStatLike(s));
+    return 0;
+  }
+
+  async stat(share: number, path: string, stat: Uint8Array): Promise<number> {
+    const real = await this.existing(share, path);
+    if (typeof real === "number") return real;
+    putStat(stat, toStatLike(await P.stat(real)));
+    return 0;
+  }
+
+  async mkdir(share: number, path: string, mode: number): Promise<number> {
+    const target = await this.fresh(share, path);
+    if (typeof target === "number") return target;
+    await P.mkdir(target, { mode });
+    return 0;
+  }
+
+  async unlink(share: number, path: string): Promise<number> {
+    const target = await this.fresh(share, path);
+    if (typeof target === "number") return target;
+    await P.unlink(target);
+    return 0;
+  }
+
+  async rmdir(share: number, path: string): Promise<number> {
+    const target = await this.fresh(share, path);
+    if (typeof target === "number") return target;
+    await P.rmdir(target);
+    return 0;
+  }
+
+  async rename(share: number, from: string, to: string, flags: number): Promise<number> {
+    const src = await this.fresh(share, from);
+    if (typeof src === "number") return src;
+    const dst = await this.fresh(share, to);
+    if (typeof dst === "number") return dst;
+    if (flags & RENAME_NOREPLACE) {
+      const exists = await P.lstat(dst).then(() => true, () => false);
+      if (exists) return -17; // EEXIST
+    }
+    await P.rename(src, dst);
+    return 0;
+  }
+
+  async truncate(handle: number, size: number): Promise<number> {
+    const fd = this.fd(handle);
+    if (fd < 0) return -EBADF;
+    await fsFtruncate(fd, size);
+    return 0;
+  }
+
+  async fsync(handle: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return -EBADF;
+    if (h.fd !== null) await fsFdatasync(h.fd);
+    return 0;
+  }
+
+  async readdir(handle: number, index: number, out: Uint8Array, flags: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h || !h.dir) return -EBADF;
+    if (h.listing === null || flags & READDIR_RESCAN) h.listing = await this.snapshot(h.share, h.path);
+    const names = h.listing;
+    let off = 0;
+    let count = 0;
+    for (let i = index; i < names.length; i++) {
+      const name = names[i];
+      let s: fs.Stats;
+      try {
+        s = await P.stat(`${h.path}/${name}`);
+      } catch {
+        continue; // vanished since the snapshot
+      }
+      const next = putDirent(out, off, i, name, toStatLike(s));
+      if (next < 0) break;
+      off = next;
+      count++;
+    }
+    return count;
+  }
+
+  /** Names in a directory, without symlinks that lead outside the share. */
+  private async snapshot(share: number, dir: string): Promise<string[]> {
+    const entries = await P.readdir(dir, { withFileTypes: true });
+    const names: string[] = [];
+    for (const e of entries) {
+      if (e.isSymbolicLink()) {
+        const real = await P.realpath(`${dir}/${e.name}`).catch(() => null);
+        if (real === null || !this.shares.contains(share, real)) continue;
+      }
+      names.push(e.name);
+    }
+    return names;
+  }
+
+  async statfs(share: number, out: Uint8Array): Promise<number> {
+    const root = this.shares.root(share);
+    if (root === null) return -EXSHARE;
+    const s = await P.statfs(root);
+    putStatfs(out, s.blocks, s.bfree, s.bavail, s.bsize);
+    return 0;
+  }
+
+  async utimes(handle: number, atimeMs: number, mtimeMs: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return -EBADF;
+    const cur = h.fd !== null ? await fsFstat(h.fd) : await P.stat(h.path);
+    const a = Number.isNaN(atimeMs) ? cur.atimeMs : atimeMs;
+    const m = Number.isNaN(mtimeMs) ? cur.mtimeMs : mtimeMs;
+    if (h.fd !== null) await fsFutimes(h.fd, a / 1000, m / 1000);
+    else await P.utimes(h.path, a / 1000, m / 1000);
+    return 0;
+  }
+}

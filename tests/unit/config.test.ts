@@ -1,0 +1,314 @@
+// Unit tests for host-common/config.ts (smb.conf parsing, defaults, warnings, serializeForCore).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ConfigError, defaultConfig, editDistance, isIpAddress, parseConfig, serializeForCore } from "../../host-common/config.ts";
+
+const share = (body = "") => `[data]\npath = /srv/data\n${body}`;
+const parse = (text: string) => parseConfig(text, "/etc/smb.conf");
+
+/** Asserts that parsing throws a ConfigError whose message is exactly `message`. */
+function fails(text: string, message: string) {
+  try {
+    parseConfig(text, "smb.conf");
+  } catch (e) {
+    assert.instance(e, ConfigError);
+    assert.is((e as Error).message, message);
+    return;
+  }
+  assert.unreachable(`no error for ${JSON.stringify(text)}`);
+}
+
+test("defaultConfig: one guest-writable share on 127.0.0.1:4445", () => {
+  const c = defaultConfig("/tmp/x");
+  assert.equal(c.shares, [{ name: "share", path: "/tmp/x", comment: "Share", readOnly: false, guestOk: true, browseable: true, available: true }]);
+  assert.equal(c.global, {
+    serverString: "WASM SMB Server", netbiosName: "WASMSMB", workgroup: "WORKGROUP", serverSigning: "auto",
+    minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445, interfaces: ["127.0.0.1"], mapToGuest: "bad user",
+    guestAccount: "nobody", maxConnections: 0, logLevel: 0,
+  });
+  assert.equal(c.warnings, []);
+});
+
+test("empty file: default globals, no shares; share defaults follow smb.conf", () => {
+  const c = parse("");
+  assert.equal(c.global, defaultConfig("x").global);
+  assert.equal(c.shares, []);
+  const s = parse(share()).shares[0];
+  assert.equal(s, { name: "data", path: "/srv/data", comment: "", readOnly: true, guestOk: false, browseable: true, available: true });
+});
+
+test("every [global] key", () => {
+  const c = parse(`[global]
+server string = My Server
+netbios name = fileserver1
+workgroup = home
+server signing = mandatory
+server min protocol = SMB2_10
+server max protocol = SMB3_02
+tcp port = 10445
+interfaces = 0.0.0.0, ::1 [fe80::1%eth0]
+map to guest = never
+guest account = guest
+max connections = 16
+log level = 5
+`);
+  assert.equal(c.global, {
+    serverString: "My Server", netbiosName: "FILESERVER1", workgroup: "HOME", serverSigning: "mandatory",
+    minProtocol: 0x0210, maxProtocol: 0x0302, port: 10445, interfaces: ["0.0.0.0", "::1", "fe80::1%eth0"],
+    mapToGuest: "never", guestAccount: "guest", maxConnections: 16, logLevel: 5,
+  });
+  assert.equal(c.warnings, []);
+});
+
+test("every share key and its synonyms", () => {
+  const c = parse(`[Docs]
+path = /srv/docs
+comment = Documents
+read only = no
+guest ok = yes
+browseable = no
+available = no
+[b]
+path = /b
+writeable = yes
+public = true
+browsable = off
+[c]
+path = /c
+writable = 1
+[d]
+path = /d
+write ok = off
+`);
+  assert.equal(c.shares[0], { name: "Docs", path: "/srv/docs", comment: "Documents", readOnly: false, guestOk: true, browseable: false, available: false });
+  assert.equal([c.shares[1].readOnly, c.shares[1].guestOk, c.shares[1].browseable], [false, true, false]);
+  assert.is(c.shares[2].readOnly, false);
+  assert.is(c.shares[3].readOnly, true);
+});
+
+test("key names ignore case, spaces and underscores; booleans accept all spellings", () => {
+  const c = parse(`[s]\npath=/s\nRead_Only = NO\nGUESTOK=On\n`);
+  assert.is(c.shares[0].readOnly, false);
+  assert.is(c.shares[0].guestOk, true);
+  for (const [v, b] of [["yes", true], ["no", false], ["true", true], ["false", false], ["1", true], ["0", false], ["on", true], ["off", false], ["YES", true]] as const) {
+    assert.is(parse(share(`guest ok = ${v}`)).shares[0].guestOk, b, v);
+  }
+});
+
+test("signing aliases, protocol aliases and smb ports synonym", () => {
+  const sig = (v: string) => parse(`server signing = ${v}`).global.serverSigning;
+  assert.is(sig("required"), "mandatory");
+  assert.is(sig("default"), "auto");
+  assert.is(sig("if_required"), "auto");
+  assert.is(sig("Disabled"), "disabled");
+  assert.is(sig("auto"), "auto");
+  const proto = (min: string, max: string) => {
+    const g = parse(`server min protocol = ${min}\nserver max protocol = ${max}`).global;
+    return [g.minProtocol, g.maxProtocol];
+  };
+  assert.equal(proto("SMB2", "SMB2"), [0x0202, 0x0210]);
+  assert.equal(proto("smb3", "SMB3"), [0x0300, 0x0311]);
+  assert.equal(proto("SMB2_02", "SMB3_11"), [0x0202, 0x0311]);
+  assert.equal(proto("SMB3_00", "SMB3_00"), [0x0300, 0x0300]);
+  assert.is(parse("smb ports = 1445 139").global.port, 1445);
+  assert.is(parse("[global]\nmap to guest = Bad_User").global.mapToGuest, "bad user");
+});
+
+test("SMB1 min protocol is raised to SMB2_02 with a warning", () => {
+  const c = parse("server min protocol = NT1");
+  assert.is(c.global.minProtocol, 0x0202);
+  assert.match(c.warnings[0], /^\/etc\/smb\.conf:1: SMB1 \(NT1\) is not supported/);
+});
+
+test("bad values throw ConfigError naming file, line and key", () => {
+  fails(`[global]\n\n${"# c\n".repeat(9)}\n[s]\npath=/s\nread only = maybe\n`, 'smb.conf:15: bad value "maybe" for "read only": expected yes/no');
+  fails("netbios name = ABCDEFGHIJKLMNOP", 'smb.conf:1: bad value "ABCDEFGHIJKLMNOP" for "netbios name": expected 1 to 15 letters, digits or punctuation other than \\ / : * ? " < > |');
+  fails("workgroup = a/b", 'smb.conf:1: bad value "a/b" for "workgroup": expected 1 to 15 letters, digits or punctuation other than \\ / : * ? " < > |');
+  fails("server signing = sometimes", 'smb.conf:1: bad value "sometimes" for "server signing": expected auto, mandatory or disabled');
+  fails("server max protocol = NT1", 'smb.conf:1: bad value "NT1" for "server max protocol": expected SMB2_02, SMB2_10, SMB3_00, SMB3_02, SMB3_11, SMB2 or SMB3');
+  fails("server min protocol = SMB3\nserver max protocol = SMB2", 'smb.conf:2: "server min protocol" (0x0300) is above "server max protocol" (0x0210)');
+  fails("server max protocol = SMB2_02\n\nserver min protocol = SMB3_11", 'smb.conf:3: "server min protocol" (0x0311) is above "server max protocol" (0x0202)');
+  fails("tcp port = 0", 'smb.conf:1: bad value "0" for "tcp port": expected a whole number from 1 to 65535');
+  fails("smb ports = 445 99999", 'smb.conf:1: bad value "445 99999" for "smb ports": expected a whole number from 1 to 65535');
+  fails("tcp port = http", 'smb.conf:1: bad value "http" for "tcp port": expected a whole number from 1 to 65535');
+  fails("interfaces = eth0", 'smb.conf:1: bad value "eth0" for "interfaces": expected IP addresses separated by spaces or commas (interface names are not supported)');
+  fails("interfaces = 256.1.1.1", 'smb.conf:1: bad value "256.1.1.1" for "interfaces": expected IP addresses separated by spaces or commas (interface names are not supported)');
+  fails("map to guest = bad password", 'smb.conf:1: bad value "bad password" for "map to guest": expected never or bad user');
+  fails("guest account =", 'smb.conf:1: bad value "" for "guest account": expected a user name of 1 to 64 characters');
+  fails("guest account = a:b", 'smb.conf:1: bad value "a:b" for "guest account": expected a user name of 1 to 64 characters');
+  fails("max connections = -1", 'smb.conf:1: bad value "-1" for "max connections": expected a whole number from 0 to 2147483647');
+  fails("log level = 11", 'smb.conf:1: bad value "11" for "log level": expected a whole number from 0 to 10');
+  fails("[s]\npath = /s\nbrowsable = 2", 'smb.conf:3: bad value "2" for "browsable": expected yes/no');
+  fails("[s]\npath = /s\navailable = y", 'smb.conf:3: bad value "y" for "available": expected yes/no');
+});
+
+test("ConfigError carries file, line and key", () => {
+  try {
+    parseConfig("[s]\npath=/s\nguest ok = perhaps", "x.conf");
+    assert.unreachable();
+  } catch (e) {
+    const ce = e as ConfigError;
+    assert.equal([ce.file, ce.line, ce.key], ["x.conf", 3, "guest ok"]);
+  }
+});
+
+test("share section errors: no path, duplicate, ipc$, long or bad names, bad syntax", () => {
+  fails("[global]\n[Data]\ncomment = x\n", 'smb.conf:2: share [Data] has no "path"');
+  fails("[a]\npath=/a\n[A]\npath=/b", "smb.conf:3: duplicate share [A] (first defined on line 1)");
+  fails("[IPC$]\npath=/x", "smb.conf:1: share name [IPC$] is reserved");
+  fails(`[${"x".repeat(81)}]\npath=/x`, `smb.conf:1: share name "${"x".repeat(20)}…" is longer than 80 characters`);
+  assert.is(parse(`[${"x".repeat(80)}]\npath=/x`).shares[0].name.length, 80);
+  fails("[a/b]\npath=/x", 'smb.conf:1: share name "a/b" contains a character not allowed in share names');
+  fails("[]\n", "smb.conf:1: empty section name");
+  fails("[a\tb]\npath=/x", 'smb.conf:1: share name "a\tb" contains a character not allowed in share names');
+  assert.is(parse("[s]\npath=/s\ncomment=a\tb").shares[0].comment, "a\tb");
+  fails("[oops\n", 'smb.conf:1: bad section header "[oops": expected [name]');
+  fails("just words", 'smb.conf:1: expected "key = value" or "[section]", got "just words"');
+  fails(" = 3", 'smb.conf:1: missing key name before "="');
+  fails("comment = a\rb", 'smb.conf:1: control character in value of "comment"');
+});
+
+test("unknown keys warn with the nearest known key", () => {
+  const c = parse(`[global]
+netbios nmae = X
+totally unrelated = 1
+[share]
+path = /s
+raed only = no
+guestok = yes
+`);
+  assert.equal(c.warnings, [
+    '/etc/smb.conf:2: unknown key "netbios nmae" in [global] — did you mean "netbios name"?',
+    '/etc/smb.conf:3: unknown key "totally unrelated" in [global]',
+    '/etc/smb.conf:6: unknown key "raed only" in [share] — did you mean "read only"?',
+  ]);
+  assert.is(c.shares[0].readOnly, true); // the misspelt key had no effect
+  assert.is(c.shares[0].guestOk, true);
+  assert.is(editDistance("raedonly", "readonly"), 1);
+  assert.is(editDistance("kitten", "sitting"), 3);
+});
+
+test("misplaced and duplicate keys warn; [global] share keys are defaults for shares", () => {
+  const c = parse(`[global]
+guest ok = yes
+path = /nowhere
+[a]
+path = /a
+workgroup = X
+[b]
+path = /b
+guest ok = no
+read only = yes
+writeable = yes
+`);
+  assert.equal(c.global.workgroup, "WORKGROUP");
+  assert.equal([c.shares[0].guestOk, c.shares[1].guestOk, c.shares[1].readOnly], [true, false, false]);
+  assert.equal(c.warnings, [
+    '/etc/smb.conf:3: "path" belongs in a share section; ignored in [global]',
+    '/etc/smb.conf:6: "workgroup" is a [global] key; ignored in [a]',
+    '/etc/smb.conf:11: "writeable" overrides "read only" set on line 10 in [b]',
+  ]);
+});
+
+test("comments, blank lines, continuation lines, CRLF, keys before any section, [GLOBAL] twice", () => {
+  const c = parse(`# comment\r
+; another = comment\r
+workgroup = EARLY\r
+\r
+[ GLOBAL ]   # trailing comment\r
+server string = one \\\r
+   two \\\r
+three\r
+   interfaces = 10.0.0.1 \\
+     10.0.0.2
+# a continued comment \\
+log level = 9
+[s]
+path = /s
+comment = value # not a comment
+[Global]
+log level = 3
+`);
+  assert.is(c.global.workgroup, "EARLY");
+  assert.is(c.global.serverString, "one two three");
+  assert.equal(c.global.interfaces, ["10.0.0.1", "10.0.0.2"]);
+  assert.is(c.global.logLevel, 3);
+  assert.is(c.shares[0].comment, "value # not a comment");
+  assert.equal(c.warnings, []);
+  fails("comment = 1 \\\n2\n\nnetbios name = \\\n TOOLONGNETBIOSNAME", 'smb.conf:4: bad value "TOOLONGNETBIOSNAME" for "netbios name": expected 1 to 15 letters, digits or punctuation other than \\ / : * ? " < > |');
+});
+
+test("relative share paths resolve against the config file's directory", () => {
+  assert.is(parseConfig("[s]\npath = data", "/etc/ksmbd/ksmbd.conf").shares[0].path, "/etc/ksmbd/data");
+  assert.is(parseConfig("[s]\npath = ../srv", "/etc/ksmbd/ksmbd.conf").shares[0].path, "/etc/srv");
+  assert.is(parseConfig("[s]\npath = data", "smb.conf").shares[0].path, "data");
+  assert.is(parseConfig("[s]\npath = /abs", "conf/smb.conf").shares[0].path, "/abs");
+});
+
+test("log level with debug classes keeps the level and warns", () => {
+  const c = parse("log level = 2 auth:5");
+  assert.is(c.global.logLevel, 2);
+  assert.is(c.warnings.length, 1);
+});
+
+test("isIpAddress", () => {
+  for (const a of ["127.0.0.1", "0.0.0.0", "255.255.255.255", "::", "::1", "fe80::1%eth0", "2001:db8::8:800:200c:417a", "::ffff:10.1.2.3", "1:2:3:4:5:6:7:8", "[::1]"]) {
+    assert.ok(isIpAddress(a), a);
+  }
+  for (const a of ["", "1.2.3", "1.2.3.04", "1.2.3.256", "localhost", "1:2:3:4:5:6:7:8:9", "1::2::3", ":1", "12345::", "eth0"]) {
+    assert.not.ok(isIpAddress(a), a);
+  }
+});
+
+test("serializeForCore: normalised key=value text, one section per available share", () => {
+  const c = parse(`[global]
+netbios name = srv
+server signing = required
+server max protocol = SMB3_02
+map to guest = never
+log level = 4
+[Pub]
+path = /p
+comment = Public files
+guest ok = yes
+read only = no
+[gone]
+path = /g
+available = no
+[Hidden$]
+path = /h
+browseable = no
+`);
+  assert.is(serializeForCore(c), `[global]
+netbiosname=SRV
+workgroup=WORKGROUP
+serverstring=WASM SMB Server
+signing=mandatory
+minprotocol=0x0202
+maxprotocol=0x0302
+maptoguest=0
+loglevel=4
+[share]
+name=Pub
+comment=Public files
+readonly=0
+guestok=1
+browseable=1
+index=0
+[share]
+name=Hidden$
+comment=
+readonly=1
+guestok=0
+browseable=0
+index=2
+`);
+  const d = serializeForCore(defaultConfig("/x"));
+  assert.ok(d.includes("maptoguest=1\n") && d.includes("name=share\ncomment=Share\nreadonly=0\nguestok=1\n"), d);
+  assert.not.ok(d.includes("/x"));
+  const bad = defaultConfig("/x");
+  bad.shares[0].comment = "a\nb";
+  assert.throws(() => serializeForCore(bad), /newline/);
+});
+
+test.run();
