@@ -259,6 +259,7 @@ export class Core {
     const arg = v.getFloat64(o + 40, true);
     const fs = this.fs;
     const mem = this.mem;
+    let p: Promise<number>;
     switch (op) {
       case A.OP_SEND: {
         const st = this.conns.get(target);
@@ -278,23 +279,25 @@ export class Core {
         if (st) st.conn.close();
         return;
       }
-      case A.OP_OPEN: return this.run(reqId, fs.open(target, this.str(ptr, len), flags, arg, mem.subarray(ptr2, ptr2 + len2)));
-      case A.OP_CLOSE: return this.run(reqId, fs.close(target));
-      case A.OP_READ: return this.run(reqId, fs.read(target, mem.subarray(ptr, ptr + len), offset));
-      case A.OP_WRITE: return this.run(reqId, fs.write(target, mem.subarray(ptr, ptr + len), offset));
-      case A.OP_FSTAT: return this.run(reqId, fs.fstat(target, mem.subarray(ptr2, ptr2 + len2)));
-      case A.OP_STAT: return this.run(reqId, fs.stat(target, this.str(ptr, len), mem.subarray(ptr2, ptr2 + len2)));
-      case A.OP_MKDIR: return this.run(reqId, fs.mkdir(target, this.str(ptr, len), arg));
-      case A.OP_UNLINK: return this.run(reqId, fs.unlink(target, this.str(ptr, len)));
-      case A.OP_RMDIR: return this.run(reqId, fs.rmdir(target, this.str(ptr, len)));
-      case A.OP_RENAME: return this.run(reqId, fs.rename(target, this.str(ptr, len), this.str(ptr2, len2), flags));
-      case A.OP_TRUNCATE: return this.run(reqId, fs.truncate(target, offset));
-      case A.OP_FSYNC: return this.run(reqId, fs.fsync(target));
-      case A.OP_READDIR: return this.run(reqId, fs.readdir(target, offset, mem.subarray(ptr, ptr + len), flags));
-      case A.OP_STATFS: return this.run(reqId, fs.statfs(target, mem.subarray(ptr2, ptr2 + len2)));
-      case A.OP_UTIMES: return this.run(reqId, fs.utimes(target, offset, arg));
+      case A.OP_OPEN: p = fs.open(target, this.str(ptr, len), flags, arg, mem.subarray(ptr2, ptr2 + len2)); break;
+      case A.OP_CLOSE: p = fs.close(target); break;
+      case A.OP_READ: p = fs.read(target, mem.subarray(ptr, ptr + len), offset); break;
+      case A.OP_WRITE: p = fs.write(target, mem.subarray(ptr, ptr + len), offset); break;
+      case A.OP_FSTAT: p = fs.fstat(target, mem.subarray(ptr2, ptr2 + len2)); break;
+      case A.OP_STAT: p = fs.stat(target, this.str(ptr, len), mem.subarray(ptr2, ptr2 + len2)); break;
+      case A.OP_MKDIR: p = fs.mkdir(target, this.str(ptr, len), arg); break;
+      case A.OP_UNLINK: p = fs.unlink(target, this.str(ptr, len)); break;
+      case A.OP_RMDIR: p = fs.rmdir(target, this.str(ptr, len)); break;
+      case A.OP_RENAME: p = fs.rename(target, this.str(ptr, len), this.str(ptr2, len2), flags); break;
+      case A.OP_TRUNCATE: p = fs.truncate(target, offset); break;
+      case A.OP_FSYNC: p = fs.fsync(target); break;
+      case A.OP_READDIR: p = fs.readdir(target, offset, mem.subarray(ptr, ptr + len), flags); break;
+      case A.OP_STATFS: p = fs.statfs(target, mem.subarray(ptr2, ptr2 + len2)); break;
+      case A.OP_UTIMES: p = fs.utimes(target, offset, arg); break;
       default:
         if (reqId !== 0) this.complete(reqId, -EINVAL);
+        return;
     }
+    this.run(reqId, p);
   }
 }

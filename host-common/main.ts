@@ -40,7 +40,7 @@ export interface HostRuntime {
 
 /** Runs the program; resolves once the server is listening (or the command finished). */
 export async function main(rt: HostRuntime): Promise<void> {
-  let cmd;
+  let cmd: ReturnType<typeof parseArgs>;
   try {
     cmd = parseArgs(rt.argv);
   } catch (e) {
@@ -116,7 +116,7 @@ async function serve(rt: HostRuntime, cmd: ServeCommand): Promise<void> {
   core.configure(serializeForCore(config));
   if (users) {
     for (const [name, hash] of users) core.setUser(name, hash);
-    log(2, `Loaded ${users.size} user(s)`);
+    makeLogger(2, rt.writeErr)(2, `Loaded ${users.size} user(s)`);
     for (const h of users.values()) h.fill(0);
   }
   core.startIdleGc();
@@ -129,10 +129,12 @@ async function serve(rt: HostRuntime, cmd: ServeCommand): Promise<void> {
       rt.exit(1);
     }
   }
+  // Start-up summary: always shown, whatever the log level.
+  const say = makeLogger(2, rt.writeErr);
   for (const [i, s] of config.shares.entries()) {
-    log(2, `Share "${s.name}" → ${roots[i]}${s.readOnly ? " (read only)" : ""}${s.guestOk ? " (guest ok)" : ""}`);
+    say(2, `Share "${s.name}" → ${roots[i]}${s.readOnly ? " (read only)" : ""}${s.guestOk ? " (guest ok)" : ""}`);
   }
-  log(2, `${rt.name} host listening on ${config.global.interfaces.map((a) => `${a}:${config.global.port}`).join(", ")}`);
+  say(2, `${rt.name} host listening on ${config.global.interfaces.map((a) => `${a}:${config.global.port}`).join(", ")}`);
   rt.onSignal(() => {
     log(2, "Shutting down");
     for (const l of listeners) l.close();

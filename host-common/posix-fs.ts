@@ -7,7 +7,7 @@ import { EBADF, EXSHARE, negErrno } from "./errno.ts";
 import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE } from "./abi.ts";
 import type { FileSystem, StatLike } from "./fs-types.ts";
 import { putDirent, putStat, putStatfs } from "./records.ts";
-import { SharePaths } from "./share-paths.ts";
+import type { SharePaths } from "./share-paths.ts";
 
 const fsRead = (fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
   new Promise<number>((res, rej) => fs.read(fd, b, off, len, pos, (e, n) => (e ? rej(e) : res(n))));

@@ -1,0 +1,395 @@
+// The FileSystem capability on Deno's own file APIs (Deno.open/FsFile, Deno.stat/lstat/realPath,
+// Deno.readDir, …). Containment as host-common/posix-fs.ts: every path is resolved and checked to
+// stay inside its share's real directory, symlinks included (review item V9). FsFile has no
+// positional I/O, so the operations on one handle run one after the other (seek, then read/write).
+import { EBADF, EIO, EXSHARE, negErrno } from "../host-common/errno.ts";
+import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE } from "../host-common/abi.ts";
+import type { FileSystem, StatLike } from "../host-common/fs-types.ts";
+import { putDirent, putStat, putStatfs } from "../host-common/records.ts";
+import type { SharePaths } from "../host-common/share-paths.ts";
+
+const ENOENT = 2;
+const EACCES = 13;
+const EEXIST = 17;
+const ENOTDIR = 20;
+const EISDIR = 21;
+const ELOOP = 40;
+
+interface Handle {
+  share: number;
+  file: Deno.FsFile | null;
+  /** Real path of the opened object. */
+  path: string;
+  dir: boolean;
+  /** Directory snapshot for READDIR. */
+  listing: string[] | null;
+  /** Tail of this handle's operation chain (never rejects). */
+  chain: Promise<unknown>;
+}
+
+type StatfsResult = { blocks: number; bfree: number; bavail: number; bsize: number };
+type StatfsFn = (path: string) => Promise<StatfsResult>;
+
+/** Deno errors → negative errno: Deno 2 sets `code` (ENOENT…) on OS errors; NotCapable is the sandbox. */
+function errno(e: unknown): number {
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) return -EACCES;
+  if (e instanceof Deno.errors.BadResource) return -EBADF;
+  return negErrno(e);
+}
+
+const ms = (d: Date | null): number => (d ? d.getTime() : 0);
+
+/** Deno.FileInfo → StatLike (fields Deno leaves null get neutral values). */
+export function toStatLike(s: Deno.FileInfo): StatLike {
+  return {
+    isFile: s.isFile,
+    isDirectory: s.isDirectory,
+    isSymlink: s.isSymlink,
+    mode: s.mode ?? (s.isDirectory ? 0o40755 : 0o100644),
+    size: s.size,
+    blocks: s.blocks ?? Math.ceil(s.size / 512),
+    ino: s.ino ?? 0,
+    dev: s.dev ?? 0,
+    atimeMs: ms(s.atime),
+    mtimeMs: ms(s.mtime),
+    ctimeMs: ms(s.ctime),
+    birthtimeMs: ms(s.birthtime),
+    nlink: s.nlink ?? 1,
+  };
+}
+
+/** Runs f, mapping any thrown error to a negative errno. */
+async function guard(f: () => Promise<number>): Promise<number> {
+  try {
+    return await f();
+  } catch (e) {
+    return errno(e);
+  }
+}
+
+export class DenoFileSystem implements FileSystem {
+  private handles = new Map<number, Handle>();
+  private nextHandle = 1;
+  private statfsFn: StatfsFn | null | undefined;
+
+  constructor(private shares: SharePaths) {}
+
+  private add(share: number, file: Deno.FsFile | null, path: string, dir: boolean): number {
+    let id = this.nextHandle;
+    while (this.handles.has(id) || id <= 0 || id > 0x7fffffff) id = id >= 0x7fffffff ? 1 : id + 1;
+    this.nextHandle = id + 1;
+    this.handles.set(id, { share, file, path, dir, listing: null, chain: Promise.resolve() });
+    return id;
+  }
+
+  /** Runs f after every earlier operation on the handle (FsFile has one shared position). */
+  private serial(h: Handle, f: () => Promise<number>): Promise<number> {
+    const p = h.chain.then(() => guard(f));
+    h.chain = p;
+    return p;
+  }
+
+  /** Runs f(file) in the handle's chain; -EBADF for unknown handles and directories. */
+  private onFile(handle: number, f: (file: Deno.FsFile) => Promise<number>): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h || h.file === null) return Promise.resolve(-EBADF);
+    const file = h.file;
+    return this.serial(h, () => f(file));
+  }
+
+  /** Real path of an existing object inside the share, or a negative errno. */
+  private async existing(share: number, path: string): Promise<string | number> {
+    const full = this.shares.join(share, path);
+    if (full === null) return -EXSHARE;
+    try {
+      const real = await Deno.realPath(full);
+      return this.shares.contains(share, real) ? real : -EXSHARE;
+    } catch (e) {
+      return errno(e);
+    }
+  }
+
+  /** Path for a new entry: the real parent (inside the share) + the leaf name. */
+  private async fresh(share: number, path: string): Promise<string | number> {
+    const slash = path.lastIndexOf("/");
+    const parent = await this.existing(share, slash < 0 ? "" : path.slice(0, slash));
+    if (typeof parent === "number") return parent;
+    return `${parent}/${slash < 0 ? path : path.slice(slash + 1)}`;
+  }
+
+  /**
+   * Opens an existing object by its real path. Deno has no O_NOFOLLOW: the opened file must be
+   * the one lstat finds at that path (not a symlink swapped in after realPath); only then is it
+   * truncated.
+   */
+  private async openReal(real: string, write: boolean, trunc: boolean): Promise<Deno.FsFile | number> {
+    const file = await Deno.open(real, { read: true, write });
+    try {
+      const [fst, lst] = await Promise.all([file.stat(), Deno.lstat(real)]);
+      if (lst.isSymlink || fst.ino !== lst.ino || fst.dev !== lst.dev) {
+        file.close();
+        return -ELOOP;
+      }
+      if (trunc) await file.truncate(0);
+      return file;
+    } catch (e) {
+      file.close();
+      return errno(e);
+    }
+  }
+
+  /** Creates a new file (O_CREAT|O_EXCL: never follows a symlink at the leaf). */
+  private async create(share: number, path: string, mode: number): Promise<{ file: Deno.FsFile; path: string } | number> {
+    const target = await this.fresh(share, path);
+    if (typeof target === "number") return target;
+    try {
+      return { file: await Deno.open(target, { read: true, write: true, createNew: true, mode }), path: target };
+    } catch (e) {
+      return errno(e);
+    }
+  }
+
+  /** Opens or creates share:path as flags say; returns the file and its real path, or an errno. */
+  private async openFile(share: number, path: string, flags: number, mode: number): Promise<{ file: Deno.FsFile; path: string } | number> {
+    const write = (flags & (OPEN_WRITE | OPEN_TRUNC)) !== 0;
+    const trunc = (flags & OPEN_TRUNC) !== 0;
+    if (!(flags & OPEN_CREATE)) {
+      const real = await this.existing(share, path);
+      if (typeof real === "number") return real;
+      const file = await this.openReal(real, write, trunc);
+      return typeof file === "number" ? file : { file, path: real };
+    }
+    if (flags & OPEN_EXCL) return this.create(share, path, mode);
+    // open-or-create: the existing object, else a new file; a second round covers a file
+    // created by someone else in between. A leaf that stays unresolvable is a dangling symlink.
+    for (let round = 0; round < 2; round++) {
+      const real = await this.existing(share, path);
+      if (typeof real === "string") {
+        const file = await this.openReal(real, write, trunc);
+        return typeof file === "number" ? file : { file, path: real };
+      }
+      if (real !== -ENOENT) return real;
+      const created = await this.create(share, path, mode);
+      if (created !== -EEXIST) return created;
+    }
+    return -ELOOP;
+  }
+
+  open(share: number, path: string, flags: number, mode: number, stat: Uint8Array): Promise<number> {
+    return guard(async () => {
+      if (flags & OPEN_DIRECTORY) {
+        const real = await this.existing(share, path);
+        if (typeof real === "number") return real;
+        const s = await Deno.stat(real);
+        if (!s.isDirectory) return -ENOTDIR;
+        putStat(stat, toStatLike(s));
+        return this.add(share, null, real, true);
+      }
+      const r = await this.openFile(share, path, flags, mode);
+      if (typeof r === "number") return r;
+      try {
+        putStat(stat, toStatLike(await r.file.stat()));
+      } catch (e) {
+        r.file.close();
+        return errno(e);
+      }
+      return this.add(share, r.file, r.path, false);
+    });
+  }
+
+  close(handle: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return Promise.resolve(-EBADF);
+    this.handles.delete(handle);
+    const file = h.file;
+    if (file === null) return Promise.resolve(0);
+    return this.serial(h, async () => {
+      file.close();
+      return 0;
+    });
+  }
+
+  read(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    return this.onFile(handle, async (file) => {
+      await file.seek(pos, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < buf.length) {
+        const n = await file.read(buf.subarray(done));
+        if (n === null || n === 0) break;
+        done += n;
+      }
+      return done;
+    });
+  }
+
+  write(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    return this.onFile(handle, async (file) => {
+      await file.seek(pos, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < buf.length) {
+        const n = await file.write(buf.subarray(done));
+        if (n <= 0) return -EIO;
+        done += n;
+      }
+      return done;
+    });
+  }
+
+  fstat(handle: number, stat: Uint8Array): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return Promise.resolve(-EBADF);
+    return this.serial(h, async () => {
+      putStat(stat, toStatLike(h.file !== null ? await h.file.stat() : await Deno.stat(h.path)));
+      return 0;
+    });
+  }
+
+  stat(share: number, path: string, stat: Uint8Array): Promise<number> {
+    return guard(async () => {
+      const real = await this.existing(share, path);
+      if (typeof real === "number") return real;
+      putStat(stat, toStatLike(await Deno.stat(real)));
+      return 0;
+    });
+  }
+
+  mkdir(share: number, path: string, mode: number): Promise<number> {
+    return guard(async () => {
+      const target = await this.fresh(share, path);
+      if (typeof target === "number") return target;
+      await Deno.mkdir(target, { mode });
+      return 0;
+    });
+  }
+
+  /** Deno.remove removes files and empty directories alike: check the type as unlink/rmdir would. */
+  private remove(share: number, path: string, dir: boolean): Promise<number> {
+    return guard(async () => {
+      const target = await this.fresh(share, path);
+      if (typeof target === "number") return target;
+      const s = await Deno.lstat(target);
+      if (dir && !s.isDirectory) return -ENOTDIR;
+      if (!dir && s.isDirectory) return -EISDIR;
+      await Deno.remove(target);
+      return 0;
+    });
+  }
+
+  unlink(share: number, path: string): Promise<number> {
+    return this.remove(share, path, false);
+  }
+
+  rmdir(share: number, path: string): Promise<number> {
+    return this.remove(share, path, true);
+  }
+
+  rename(share: number, from: string, to: string, flags: number): Promise<number> {
+    return guard(async () => {
+      const src = await this.fresh(share, from);
+      if (typeof src === "number") return src;
+      const dst = await this.fresh(share, to);
+      if (typeof dst === "number") return dst;
+      if (flags & RENAME_NOREPLACE) {
+        const exists = await Deno.lstat(dst).then(() => true, () => false);
+        if (exists) return -EEXIST;
+      }
+      await Deno.rename(src, dst);
+      return 0;
+    });
+  }
+
+  truncate(handle: number, size: number): Promise<number> {
+    return this.onFile(handle, async (file) => {
+      await file.truncate(size);
+      return 0;
+    });
+  }
+
+  fsync(handle: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return Promise.resolve(-EBADF);
+    const file = h.file;
+    if (file === null) return Promise.resolve(0);
+    return this.serial(h, async () => {
+      await file.syncData();
+      return 0;
+    });
+  }
+
+  readdir(handle: number, index: number, out: Uint8Array, flags: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h || !h.dir) return Promise.resolve(-EBADF);
+    return this.serial(h, async () => {
+      if (h.listing === null || flags & READDIR_RESCAN) h.listing = await this.snapshot(h.share, h.path);
+      const names = h.listing;
+      let off = 0;
+      let count = 0;
+      for (let i = index; i < names.length; i++) {
+        const name = names[i];
+        let s: Deno.FileInfo;
+        try {
+          s = await Deno.stat(`${h.path}/${name}`);
+        } catch {
+          continue; // vanished since the snapshot
+        }
+        const next = putDirent(out, off, i, name, toStatLike(s));
+        if (next < 0) break;
+        off = next;
+        count++;
+      }
+      return count;
+    });
+  }
+
+  /** Names in a directory, without symlinks that lead outside the share. */
+  private async snapshot(share: number, dir: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isSymlink) {
+        const real = await Deno.realPath(`${dir}/${e.name}`).catch(() => null);
+        if (real === null || !this.shares.contains(share, real)) continue;
+      }
+      names.push(e.name);
+    }
+    return names;
+  }
+
+  /**
+   * Deno has no statfs API of its own. node:fs statfs works under Deno but needs
+   * --allow-sys=statfs, which the launcher does not grant: then the volume size is reported as
+   * 0 (unknown). Run deno with --allow-sys=statfs to report the real numbers.
+   */
+  private async hostStatfs(): Promise<StatfsFn | null> {
+    if (this.statfsFn !== undefined) return this.statfsFn;
+    this.statfsFn = null;
+    if (Deno.permissions.querySync({ name: "sys", kind: "statfs" }).state === "granted") {
+      const nodeFs = await import("node:fs");
+      this.statfsFn = (p) => nodeFs.promises.statfs(p);
+    }
+    return this.statfsFn;
+  }
+
+  statfs(share: number, out: Uint8Array): Promise<number> {
+    return guard(async () => {
+      const root = this.shares.root(share);
+      if (root === null) return -EXSHARE;
+      const f = await this.hostStatfs();
+      const s = f ? await f(root) : { blocks: 0, bfree: 0, bavail: 0, bsize: 0 };
+      putStatfs(out, s.blocks, s.bfree, s.bavail, s.bsize);
+      return 0;
+    });
+  }
+
+  utimes(handle: number, atimeMs: number, mtimeMs: number): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return Promise.resolve(-EBADF);
+    return this.serial(h, async () => {
+      const cur = h.file !== null ? await h.file.stat() : await Deno.stat(h.path);
+      const a = Number.isNaN(atimeMs) ? (cur.atime ?? cur.mtime ?? new Date()) : new Date(atimeMs);
+      const m = Number.isNaN(mtimeMs) ? (cur.mtime ?? new Date()) : new Date(mtimeMs);
+      if (h.file !== null) await h.file.utime(a, m);
+      else await Deno.utime(h.path, a, m);
+      return 0;
+    });
+  }
+}
