@@ -1,5 +1,6 @@
-// Bun host: injects Bun's files (Bun.file/Bun.write), sockets (Bun.listen), randomness and
-// node:fs (natively implemented by Bun) into the runtime-neutral program (host-common/main.ts).
+// Bun host: injects Bun's files (Bun.file/Bun.write), sockets (Bun.listen), Web Crypto
+// randomness, and node:fs / node:crypto (natively implemented by Bun) into the
+// runtime-neutral program (host-common/main.ts).
 // Runs as `bun host-bun/main.ts` or as a standalone binary from `bun build --compile`.
 import * as fs from "node:fs";
 import process from "node:process";
@@ -7,6 +8,7 @@ import process from "node:process";
 // (/$bunfs/root/core-HASH.wasm) in a compiled binary.
 import wasmPath from "../build/core.wasm" with { type: "file" };
 import { main } from "../host-common/main.ts";
+import { nodeCrypto } from "../host-common/node-crypto.ts";
 import { PosixFileSystem } from "../host-common/posix-fs.ts";
 import { readPassword } from "../host-common/tty.ts";
 import { listen } from "./net.ts";
@@ -44,6 +46,7 @@ await main({
   realpath: (p) => fs.promises.realpath(p),
   isDirectory: (p) => fs.promises.stat(p).then((s) => s.isDirectory(), () => false),
   makeFileSystem: (shares) => new PosixFileSystem(shares),
+  crypto: nodeCrypto, // node:crypto is BoringSSL in Bun
   listen,
   randomFill,
   readPassword,

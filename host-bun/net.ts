@@ -113,6 +113,8 @@ export function listen(core: Core, address: string, port: number, log: Logger): 
     });
     return Promise.resolve({ close: () => server.stop() });
   } catch (e) {
-    return Promise.reject(e);
+    // Bun's message ("Failed to listen at ADDR") leaves the reason to e.code (EADDRINUSE, …)
+    const err = e as { code?: string; message?: string };
+    return Promise.reject(err.code ? new Error(`${err.code}: ${err.message}`) : e);
   }
 }

@@ -15,12 +15,23 @@ export interface CoreConn {
 
 export type LogFn = (level: number, message: string) => void;
 
+/** Native crypto a runtime can lend the core (each optional; the core has its own). */
+export interface HostCrypto {
+  hmacSha256?(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
+  /** AES-GCM with a 12-byte nonce; src may be empty (GMAC). false if it could not. */
+  aesGcmSeal?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, src: Uint8Array, dst: Uint8Array, tag: Uint8Array): boolean;
+}
+
+export const CAP_HMAC_SHA256 = 1;
+export const CAP_AES_GCM = 2;
+
 export interface CoreOptions {
   wasm: BufferSource;
   fs: FileSystem;
   randomFill: (buf: Uint8Array) => void;
   log: LogFn;
   now?: () => number;
+  crypto?: HostCrypto;
 }
 
 const GC_EVERY_EVENTS = 512;
@@ -52,6 +63,7 @@ export class Core {
   static async load(opts: CoreOptions): Promise<Core> {
     let mem: Uint8Array | undefined;
     const now = opts.now ?? Date.now;
+    const hc: HostCrypto = opts.crypto ?? {};
     const imports = {
       host: {
         panic(m: number, ml: number, f: number, fl: number, line: number, col: number) {
@@ -65,6 +77,17 @@ export class Core {
         },
         log(level: number, p: number, n: number) {
           if (mem) opts.log(level, td8.decode(mem.subarray(p, p + n)));
+        },
+        crypto_caps: () => (hc.hmacSha256 ? CAP_HMAC_SHA256 : 0) | (hc.aesGcmSeal ? CAP_AES_GCM : 0),
+        hmac_sha256(k: number, kl: number, d: number, dl: number, o: number) {
+          const m = mem as Uint8Array;
+          hc.hmacSha256?.(m.subarray(k, k + kl), m.subarray(d, d + dl), m.subarray(o, o + 32));
+        },
+        aes_gcm_seal(k: number, kl: number, n: number, a: number, al: number, s: number, d: number, l: number, t: number) {
+          const m = mem as Uint8Array;
+          const f = hc.aesGcmSeal;
+          if (!f) return -1;
+          return f(m.subarray(k, k + kl), m.subarray(n, n + 12), m.subarray(a, a + al), m.subarray(s, s + l), m.subarray(d, d + l), m.subarray(t, t + 16)) ? 0 : -1;
         },
       },
     };

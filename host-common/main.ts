@@ -3,7 +3,7 @@
 import { CliError, parseArgs, resolveServeOptions, runUsersCommand, usage, type ServeCommand } from "./cli.ts";
 import { ConfigError, serializeForCore, type Config } from "./config.ts";
 import { parseUsers } from "./users.ts";
-import { Core } from "./core.ts";
+import { Core, type HostCrypto } from "./core.ts";
 import type { FileSystem } from "./fs-types.ts";
 import { SharePaths } from "./share-paths.ts";
 import { coreLevel, makeLogger, type Logger } from "./log.ts";
@@ -29,6 +29,8 @@ export interface HostRuntime {
   realpath(path: string): Promise<string>;
   isDirectory(path: string): Promise<boolean>;
   makeFileSystem(shares: SharePaths): FileSystem;
+  /** Native crypto the core may use for large messages (optional). */
+  crypto?: HostCrypto;
   listen(core: Core, address: string, port: number, log: Logger): Promise<Listener>;
   randomFill(buf: Uint8Array): void;
   readPassword(prompt: string, fromStdin: boolean): Promise<string>;
@@ -72,7 +74,7 @@ export async function main(rt: HostRuntime): Promise<void> {
 async function startCore(rt: HostRuntime, log: Logger, fs?: FileSystem): Promise<Core> {
   const wasm = await rt.loadCore();
   const noFs = new Proxy({} as FileSystem, { get: () => () => Promise.resolve(-5) });
-  return Core.load({ wasm, fs: fs ?? noFs, randomFill: rt.randomFill, log });
+  return Core.load({ wasm, fs: fs ?? noFs, randomFill: rt.randomFill, log, crypto: rt.crypto });
 }
 
 async function loadConfig(rt: HostRuntime, cmd: ServeCommand): Promise<{ config: Config; users: Map<string, Uint8Array> | null }> {

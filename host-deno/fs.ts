@@ -318,7 +318,7 @@ export class DenoFileSystem implements FileSystem {
 
   readdir(handle: number, index: number, out: Uint8Array, flags: number): Promise<number> {
     const h = this.handles.get(handle);
-    if (!h || !h.dir) return Promise.resolve(-EBADF);
+    if (!h?.dir) return Promise.resolve(-EBADF);
     return this.serial(h, async () => {
       if (h.listing === null || flags & READDIR_RESCAN) h.listing = await this.snapshot(h.share, h.path);
       const names = h.listing;

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { main } from "../host-common/main.ts";
 import { PosixFileSystem } from "../host-common/posix-fs.ts";
+import { nodeCrypto } from "../host-common/node-crypto.ts";
 import { readPassword } from "../host-common/tty.ts";
 import { listen } from "./net.ts";
 
@@ -24,6 +25,7 @@ await main({
   realpath: (p) => fs.promises.realpath(p),
   isDirectory: (p) => fs.promises.stat(p).then((s) => s.isDirectory(), () => false),
   makeFileSystem: (shares) => new PosixFileSystem(shares),
+  crypto: nodeCrypto,
   listen,
   randomFill: (b) => randomFillSync(b),
   readPassword,

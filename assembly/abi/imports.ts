@@ -11,3 +11,22 @@ export declare function random_fill(ptr: usize, len: i32): void;
 /** Writes one UTF-8 log line (no newline) at a level: 0 error, 1 warn, 2 info, 3 debug. */
 @external("host", "log")
 export declare function host_log(level: i32, ptr: usize, len: i32): void;
+
+// Optional synchronous crypto acceleration (DESIGN.md §4). crypto_caps() says which of the
+// functions below the host implements natively; the core uses them above a size threshold and
+// its own AssemblyScript implementations otherwise (they are the reference).
+
+/** Bit CAP_HMAC_SHA256 | CAP_AES_GCM of what the host accelerates. */
+@external("host", "crypto_caps")
+export declare function crypto_caps(): u32;
+
+/** out[0..32) = HMAC-SHA256(key, data). */
+@external("host", "hmac_sha256")
+export declare function host_hmac_sha256(key: usize, keyLen: i32, data: usize, len: i32, out: usize): void;
+
+/**
+ * AES-GCM seal with a 12-byte nonce: dst = E(src) (len bytes, may be 0 for GMAC), tag (16 bytes)
+ * over aad and the ciphertext. Returns 0, or -1 if the host could not do it.
+ */
+@external("host", "aes_gcm_seal")
+export declare function host_aes_gcm_seal(key: usize, keyLen: i32, nonce: usize, aad: usize, aadLen: i32, src: usize, dst: usize, len: i32, tag: usize): i32;

@@ -5,9 +5,9 @@ import { Session, KEY_SESSION, KEY_SIGNING, KEY_APPLICATION, KEY_ENCRYPTION, KEY
 import { SMB2_CANCEL, SMB2_FLAGS_SERVER_TO_REDIR } from "./header";
 import { DIALECT_300, DIALECT_311 } from "../config";
 import { SIGNING_AES_GMAC } from "./commands/negotiate";
-import { hmacSha256 } from "../crypto/hmac";
+import { hmacSha256Fast, gmacFast } from "../crypto/accel";
 import { aesCmac } from "../crypto/cmac";
-import { gcmInit, gmac } from "../crypto/gcm";
+import { gcmInit } from "../crypto/gcm";
 import { kdfCounterHmacSha256 } from "../crypto/kdf";
 import { ctEqual, wipe } from "../util/bytes";
 
@@ -71,7 +71,7 @@ function compute(h: usize, len: u32, s: Session, out: usize): void {
   const d = s.conn.dialect;
   const k = s.keys;
   if (d < DIALECT_300) {
-    hmacSha256(k + KEY_SIGNING, 16, h, <i32>len, hmacOut);
+    hmacSha256Fast(k + KEY_SIGNING, 16, h, <i32>len, hmacOut);
     memory.copy(out, hmacOut, 16);
     wipe(hmacOut, 32);
   } else if (d >= DIALECT_311 && s.conn.signingAlgorithm == SIGNING_AES_GMAC) {
@@ -79,7 +79,7 @@ function compute(h: usize, len: u32, s: Session, out: usize): void {
     let role: u32 = (load<u32>(h, 16) & SMB2_FLAGS_SERVER_TO_REDIR) != 0 ? 1 : 0;
     if (load<u16>(h, 12) == SMB2_CANCEL && role == 0) role |= 2;
     store<u32>(nonce, role, 8);
-    gmac(k + KEY_CRYPTO_CTX, nonce, h, <i32>len, out);
+    gmacFast(k + KEY_CRYPTO_CTX, k + KEY_SIGNING, 16, nonce, h, <i32>len, out);
   } else {
     aesCmac(k + KEY_SIGNING, 16, h, <i32>len, out);
   }

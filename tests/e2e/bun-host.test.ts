@@ -46,8 +46,7 @@ async function roundTrip(port: number, share: string, dir: string, o: ClientOpti
 test("bun: start the host (users: testuser)", async () => {
   srv = await startServer({ runtime: "bun", users: USERS });
   assert.match(srv.output(), /Bun host listening on/);
-  local = join(srv.dir, "local");
-  mkdirSync(local, { recursive: true });
+  local = mkdtempSync(join(tmpdir(), "smbtest-bun-local-"));
   data = randomBytes(1 << 20);
   writeFileSync(join(local, "one-mib.bin"), data);
 });
@@ -163,6 +162,10 @@ test("bun: standalone binary (bun build --compile) embeds core.wasm and serves f
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test.after(() => {
+  if (local) rmSync(local, { recursive: true, force: true });
 });
 
 test.run();

@@ -139,8 +139,11 @@ export class Smb2Client {
   private frames: Buffer[] = [];
   private wake: (() => void) | null = null;
   private closedPromise: Promise<void>;
+  /** The client-side port (kept after close): the server logs this peer as 127.0.0.1:<localPort>. */
+  readonly localPort: number;
 
   private constructor(readonly sock: net.Socket) {
+    this.localPort = sock.localPort ?? 0;
     sock.setNoDelay(true);
     sock.on("data", (d: Buffer) => {
       this.rx = Buffer.concat([this.rx, d]);
@@ -171,10 +174,6 @@ export class Smb2Client {
     });
   }
 
-  /** The client-side port: the server logs this peer as 127.0.0.1:<localPort>. */
-  get localPort(): number {
-    return this.sock.localPort ?? 0;
-  }
 
   private notify(): void {
     const w = this.wake;

@@ -18,12 +18,14 @@ export interface TestModule {
   logs: string[];
 }
 
-export function loadTestModule(name: string): TestModule {
+export function loadTestModule(name: string, extraHost: Record<string, (...a: number[]) => number | void> = {}): TestModule {
   const bytes = readFileSync(`${root}build/test/${name}.wasm`);
   const logs: string[] = [];
   let memory: WebAssembly.Memory | undefined;
   const mem = () => new Uint8Array((memory as WebAssembly.Memory).buffer);
   const utf16 = (p: number, n: number) => new TextDecoder("utf-16le").decode(mem().subarray(p, p + n));
+  const defaults = { crypto_caps: () => 0, hmac_sha256: () => undefined, aes_gcm_seal: () => -1 };
+  extraHost = { ...defaults, ...extraHost };
   const imports = {
     host: {
       panic(m: number, ml: number, f: number, fl: number, line: number, col: number) {
@@ -36,6 +38,7 @@ export function loadTestModule(name: string): TestModule {
       log(_level: number, p: number, n: number) {
         logs.push(new TextDecoder().decode(mem().subarray(p, p + n)));
       },
+      ...extraHost,
     },
   };
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
