@@ -74,21 +74,23 @@ class Connection implements CoreConn {
   /** Reads into core memory until the peer or the core ends the connection. */
   async serve(core: Core): Promise<void> {
     const id = this.id;
-    try {
-      while (!this.closedConn) {
-        const view = core.rxView(id);
-        if (!view) break;
-        const n = await this.conn.read(view);
-        if (n === null) break;
-        if (n === 0) {
-          // only a detached view reads 0 bytes; the core's memory never detaches
-          this.log(1, `Connection ${id}: read 0 bytes into core memory; closing`);
-          break;
-        }
-        core.commit(id, n);
+    while (!this.closedConn) {
+      const view = core.rxView(id);
+      if (!view) break;
+      let n: number | null;
+      try {
+        n = await this.conn.read(view);
+      } catch (e) {
+        if (!this.closedConn) this.log(3, `Connection ${id}: read: ${(e as Error).message}`);
+        break;
       }
-    } catch (e) {
-      if (!this.closedConn) this.log(3, `Connection ${id}: read: ${(e as Error).message}`);
+      if (n === null) break;
+      if (n === 0) {
+        // only a detached view reads 0 bytes; the core's memory never detaches
+        this.log(1, `Connection ${id}: read 0 bytes into core memory; closing`);
+        break;
+      }
+      core.commit(id, n); // a core panic throws here and ends the process, as on Node
     }
     this.close();
     // A write still in flight may read core memory: tell the core (which then reuses the

@@ -121,6 +121,23 @@ export function parseMessages(f: Buffer): Smb2Message[] {
   }
 }
 
+/** SPNEGO negTokenResp carrying an anonymous NTLMSSP AUTHENTICATE (empty user, empty LM/NT responses). */
+export function anonymousAuthenticateToken(negotiate: Uint8Array, challenge: Uint8Array): Uint8Array {
+  const auth = authenticateMessage({
+    user: "", domain: "", hash: new Uint8Array(16), negotiate, challenge, mic: false,
+    ntResponse: new Uint8Array(0), lmResponse: new Uint8Array(0), flags: parseChallenge(challenge).flags & ~NEGOTIATE_KEY_EXCH,
+  });
+  return negTokenResp(auth.message);
+}
+
+/** The NTLMSSP CHALLENGE inside the security buffer of a SESSION_SETUP response. */
+export function challengeOf(m: Smb2Message): Uint8Array {
+  const off = m.body.readUInt16LE(4) - 64;
+  const t = parseNegTokenResp(m.body.subarray(off, off + m.body.readUInt16LE(6))).responseToken;
+  if (!t) throw new Error("SESSION_SETUP response without a CHALLENGE");
+  return t;
+}
+
 // ---- the connection ----
 
 export interface SendOptions extends Partial<HeaderFields> {
@@ -262,14 +279,8 @@ export class Smb2Client {
     const m1 = await this.request(Command.SESSION_SETUP, sessionSetupBody(negTokenInit([OID_NTLMSSP], neg)));
     if (m1.status !== Status.MORE_PROCESSING_REQUIRED) return m1;
     this.sessionId = m1.sessionId;
-    const off = m1.body.readUInt16LE(4) - 64;
-    const challenge = parseNegTokenResp(m1.body.subarray(off, off + m1.body.readUInt16LE(6))).responseToken;
-    if (!challenge) throw new Error("SESSION_SETUP response without a CHALLENGE");
-    const auth = authenticateMessage({
-      user: "", domain: "", hash: new Uint8Array(16), negotiate: neg, challenge, mic: false,
-      ntResponse: new Uint8Array(0), lmResponse: new Uint8Array(0), flags: parseChallenge(challenge).flags & ~NEGOTIATE_KEY_EXCH,
-    });
-    return this.request(Command.SESSION_SETUP, sessionSetupBody(negTokenResp(auth.message)));
+    const challenge = challengeOf(m1);
+    return this.request(Command.SESSION_SETUP, sessionSetupBody(anonymousAuthenticateToken(neg, challenge)));
   }
 
   /** TREE_CONNECT to \\127.0.0.1\<share>; on success records the TreeId. */
