@@ -363,7 +363,13 @@ export class NtlmServer {
     if (ntLen == 0) {
       const lmZ1 = lmLen == 1 && load<u8>(p + <usize>(lm >> 16)) == 0;
       if (user.length == 0 || lmZ1) return NTLM_OK_ANONYMOUS;
-      return NTLM_LOGON_FAILURE; // LM / LMv2-only response: refused
+      // An unknown user without a password maps to guest like any unknown user ("bad user");
+      // a known user must prove the password (LM / LMv2-only responses are refused).
+      const u = this.config.users;
+      const exists = u !== null && u.ntHash(user, domain, NT_HASH);
+      wipe(NT_HASH, 16);
+      if (!exists && this.config.mapToGuest) return NTLM_OK_GUEST;
+      return NTLM_LOGON_FAILURE;
     }
     if (ntLen == 24) return NTLM_LOGON_FAILURE; // NTLMv1 (or NTLM2 session response): refused
     if (ntLen < 16 + NTLMV2_BLOB_HEADER) return NTLM_INVALID;
