@@ -23,6 +23,11 @@ import { beginIo } from "./handles";
 
 export const STATFS_SIZE: u32 = 32;
 
+function track(r: Request, o: Open): void {
+  beginIo(o);
+  r.ioOpen = o;
+}
+
 @inline function queued(id: u32): u32 {
   return id == 0 ? S.STATUS_INSUFFICIENT_RESOURCES : S.STATUS_INTERNAL_WAIT;
 }
@@ -39,6 +44,7 @@ export function ioStat(r: Request, share: u32, path: string): u32 {
 
 export function ioOpen(r: Request, share: u32, path: string, flags: u32, mode: u32): u32 {
   const b = utf8(path);
+  r.ioOpensHandle = true;
   return queued(submit(OP_OPEN, r, 0, share, flags, changetype<usize>(b), <u32>b.byteLength, statArea(r), STAT_SIZE, 0, <f64>mode));
 }
 
@@ -62,43 +68,43 @@ export function ioStatfs(r: Request, share: u32): u32 {
   return queued(submit(OP_STATFS, r, 0, share, 0, 0, 0, statfsArea(r), STATFS_SIZE, 0, 0));
 }
 
-// Handle operations: the open's inflight count keeps its host handle open until they finish.
-// The handler calls endIo(o) when it resumes.
+// Handle operations: the open's inflight count keeps its host handle open until they finish;
+// the request ends it when the completion arrives (Request.ioDone), before the handler runs.
 
 export function ioFstat(r: Request, o: Open): u32 {
   const st = queued(submit(OP_FSTAT, r, 0, <u32>o.hostHandle, 0, 0, 0, statArea(r), STAT_SIZE, 0, 0));
-  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 export function ioRead(r: Request, o: Open, dst: usize, len: u32, offset: u64): u32 {
   const st = queued(submit(OP_READ, r, 0, <u32>o.hostHandle, 0, dst, len, 0, 0, <f64>offset, 0));
-  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 export function ioWrite(r: Request, o: Open, src: usize, len: u32, offset: u64): u32 {
   const st = queued(submit(OP_WRITE, r, 0, <u32>o.hostHandle, 0, src, len, 0, 0, <f64>offset, 0));
-  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 export function ioTruncate(r: Request, o: Open, size: u64): u32 {
   const st = queued(submit(OP_TRUNCATE, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, <f64>size, 0));
-  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 export function ioFsync(r: Request, o: Open): u32 {
   const st = queued(submit(OP_FSYNC, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, 0, 0));
-  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 /** Sets access/modification times in ms (NaN leaves one unchanged). */
 export function ioUtimes(r: Request, o: Open, atimeMs: f64, mtimeMs: f64): u32 {
   const st = queued(submit(OP_UTIMES, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, atimeMs, mtimeMs));
-  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
@@ -108,6 +114,6 @@ export const READDIR_RESCAN: u32 = 1;
 /** Reads directory entries from host index `index` into [buf, buf+cap). */
 export function ioReaddir(r: Request, o: Open, index: u32, buf: usize, cap: u32, flags: u32): u32 {
   const st = queued(submit(OP_READDIR, r, 0, <u32>o.hostHandle, flags, buf, cap, 0, 0, <f64>index, 0));
-  if (st == S.STATUS_INTERNAL_WAIT) beginIo(o);
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }

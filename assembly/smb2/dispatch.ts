@@ -6,6 +6,7 @@ import { Conn } from "./conn";
 import { Request, getRequest, putRequest, setResume, MAX_COMPOUND } from "./request";
 import { Session, Tree, SESSION_VALID, SESSION_IN_PROGRESS, SESSION_EXPIRED } from "./session";
 import { endSession } from "./teardown";
+import { submit, OP_CLOSE } from "../fs/io";
 import { validateRequest, COMMAND_FLAGS, V_NEEDS_SESSION, V_NEEDS_TREE } from "./validate";
 import { verifyRequest, signResponse } from "./signing";
 import { sendBuffer, disconnect } from "./transport";
@@ -51,18 +52,43 @@ function dropRequest(r: Request): void {
   putRequest(r);
 }
 
+/**
+ * After host I/O: is everything the handler relies on still there? A session logged off, a
+ * tree disconnected or a connection lost meanwhile fails the command (and a host handle the
+ * operation just opened is closed, so nothing leaks).
+ */
+function stillValid(r: Request, c: Conn): u32 {
+  let st = S.STATUS_SUCCESS;
+  const s = r.session;
+  const t = r.tree;
+  if (!c.alive) st = S.STATUS_USER_SESSION_DELETED;
+  else if (s !== null && r.command != H.SMB2_SESSION_SETUP && (s.state == SESSION_EXPIRED || !c.sessions.has(s.id))) st = S.STATUS_USER_SESSION_DELETED;
+  else if (s !== null && t !== null && !s.trees.has(t.id)) st = S.STATUS_NETWORK_NAME_DELETED;
+  const opened = r.ioOpensHandle;
+  r.ioOpensHandle = false;
+  if (st != S.STATUS_SUCCESS && opened && r.ioResult > 0) {
+    submit(OP_CLOSE, null, 0, <u32>r.ioResult, 0, 0, 0, 0, 0, 0, 0);
+  }
+  return st;
+}
+
 function runChain(r: Request, resuming: bool): void {
   const c = r.conn as Conn;
   while (true) {
-    if (!c.alive) {
-      dropRequest(r);
-      return;
-    }
     let st: u32;
     if (resuming) {
       resuming = false;
-      st = callHandler(r);
+      st = stillValid(r, c);
+      if (!c.alive) {
+        dropRequest(r);
+        return;
+      }
+      if (st == S.STATUS_SUCCESS) st = callHandler(r);
     } else {
+      if (!c.alive) {
+        dropRequest(r);
+        return;
+      }
       const err = beginCommand(r, c);
       if (err.length > 0) {
         disconnect(c, "Cannot process request: " + err);

@@ -1,6 +1,7 @@
 // One received SMB2 frame (possibly a compound chain) and the response being built for it.
 // Requests are pooled: the hot path (READ/WRITE) allocates no managed objects.
 import { IoWaiter } from "../fs/io";
+import { endIo } from "../fs/handles";
 import { bufAlloc, bufFree } from "../util/buffers";
 import { Conn } from "./conn";
 import { Session, Tree } from "./session";
@@ -29,6 +30,10 @@ export class Request extends IoWaiter {
   step: i32 = 0;
   ioResult: i32 = 0;
   waiting: bool = false;
+  /** The open whose host handle the pending operation uses (its inflight count is ended on completion). */
+  ioOpen: Open | null = null;
+  /** The pending operation returns a new host handle (OP_OPEN): close it if nobody can use it. */
+  ioOpensHandle: bool = false;
 
   session: Session | null = null;
   tree: Tree | null = null;
@@ -62,6 +67,9 @@ export class Request extends IoWaiter {
   /** Offsets and lengths of each response in the chain, and whether to sign it. */
   respOffs: StaticArray<u32> = new StaticArray<u32>(MAX_COMPOUND);
   signWith: StaticArray<Session | null> = new StaticArray<Session | null>(MAX_COMPOUND);
+  /** A buffer the current handler allocated (freed with the request, whatever happens). */
+  tmp: usize = 0;
+  tmpSize: usize = 0;
   /** Per-request scratch memory (stat records, names, small host outputs). */
   scratch: usize = 0;
 
@@ -109,11 +117,32 @@ export class Request extends IoWaiter {
   ioDone(tag: i32, result: i32): void {
     this.ioResult = result;
     this.waiting = false;
+    const o = this.ioOpen;
+    if (o !== null) {
+      this.ioOpen = null;
+      endIo(o);
+    }
     resumeRequest(this);
   }
 
   /** Releases buffers; the object goes back to the pool. */
+  /** A temporary buffer of size bytes owned by the request (0 when out of memory). */
+  takeTmp(size: usize): usize {
+    if (this.tmp != 0 && this.tmpSize >= size) return this.tmp;
+    this.freeTmp();
+    this.tmp = bufAlloc(size);
+    this.tmpSize = this.tmp != 0 ? size : 0;
+    return this.tmp;
+  }
+
+  freeTmp(): void {
+    if (this.tmp != 0) bufFree(this.tmp, this.tmpSize);
+    this.tmp = 0;
+    this.tmpSize = 0;
+  }
+
   reset(): void {
+    this.freeTmp();
     if (this.frame != 0) bufFree(this.frame, this.frameSize);
     this.frame = 0;
     if (this.resp != 0) bufFree(this.resp, this.respCap);
@@ -125,6 +154,8 @@ export class Request extends IoWaiter {
     this.tree = null;
     this.open = null;
     this.o0 = null;
+    this.ioOpen = null;
+    this.ioOpensHandle = false;
     this.endSessionAfter = null;
     this.s0 = "";
     this.s1 = "";

@@ -4,7 +4,7 @@ import * as S from "../status";
 import { Request } from "../request";
 import { Tree } from "../session";
 import { Open } from "../../fs/open";
-import { lookupOpen, detachOpen, endIo } from "../../fs/handles";
+import { lookupOpen, detachOpen } from "../../fs/handles";
 import { ioFstat, ioUnlink, statArea } from "../../fs/ops";
 import { writeTimes, openAttributes } from "../../fs/info";
 import { allocationSize, endOfFile } from "../../fs/stat";
@@ -27,7 +27,6 @@ export function smb2Close(r: Request): u32 {
   }
   const o = r.o0 as Open;
   if (r.step == STEP_STATED) {
-    endIo(o);
     return finish(r, o, r.ioResult == 0);
   }
   // STEP_DELETED: the file is gone (or could not be deleted: nothing more to tell the client)

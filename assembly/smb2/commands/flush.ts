@@ -2,7 +2,7 @@
 import * as S from "../status";
 import { Request } from "../request";
 import { Open } from "../../fs/open";
-import { lookupOpen, endIo } from "../../fs/handles";
+import { lookupOpen } from "../../fs/handles";
 import { ioFsync } from "../../fs/ops";
 import * as A from "../../fs/access";
 import { errnoToStatus } from "../../fs/errno";
@@ -20,7 +20,6 @@ export function smb2Flush(r: Request): u32 {
     r.step = 1;
     return ioFsync(r, o);
   }
-  endIo(r.o0 as Open);
   store<u16>(r.out, 4, 0);
   store<u16>(r.out, 0, 2);
   r.outLen = 4;

@@ -6,14 +6,13 @@ import * as H from "../header";
 import { Request } from "../request";
 import { Conn } from "../conn";
 import { Open } from "../../fs/open";
-import { lookupOpen, endIo } from "../../fs/handles";
+import { lookupOpen } from "../../fs/handles";
 import { ioFstat, ioReaddir, statArea, READDIR_RESCAN } from "../../fs/ops";
 import { errnoToStatus } from "../../fs/errno";
 import { matchName, hasWildcards } from "../../fs/wildcard";
 import { nameOffset, writeDirEntry, direntRecLen, direntNameLen, direntStat, direntName, direntIndex, DIRENT_HEADER } from "../../fs/dirent";
 import { fileAttributes } from "../../fs/stat";
 import { align8 } from "../../util/bytes";
-import { bufAlloc, bufFree } from "../../util/buffers";
 import { chargeCovers } from "../credits";
 import * as A from "../../fs/access";
 
@@ -39,7 +38,6 @@ export function smb2QueryDirectory(r: Request): u32 {
   const b = r.body;
   if (r.step == 0) return start(r, b);
   const o = r.o0 as Open;
-  endIo(o);
   if (r.step == STEP_DOTS) {
     if (r.ioResult < 0) return done(r, o, errnoToStatus(r.ioResult));
     const st = statArea(r);
@@ -152,7 +150,7 @@ function emit(r: Request, o: Open, name: string, st: usize, attrs: u32): bool {
 
 function readMore(r: Request, o: Open): u32 {
   if (r.p0 == 0) {
-    r.p0 = bufAlloc(STAGING);
+    r.p0 = r.takeTmp(STAGING);
     if (r.p0 == 0) return done(r, o, S.STATUS_INSUFFICIENT_RESOURCES);
   }
   // A pattern without wildcards names one file: stop after it was found.
@@ -166,10 +164,7 @@ function readMore(r: Request, o: Open): u32 {
 }
 
 function done(r: Request, o: Open, st: u32): u32 {
-  if (r.p0 != 0) {
-    bufFree(r.p0, STAGING);
-    r.p0 = 0;
-  }
+  r.p0 = 0; // the staging buffer is the request's tmp, freed with it
   if (st != S.STATUS_SUCCESS) return st;
   if (r.u1 == 0) {
     if (r.u2 != 0) return S.STATUS_INFO_LENGTH_MISMATCH; // not even one entry fits

@@ -5,7 +5,7 @@ import { Request } from "../request";
 import { Conn } from "../conn";
 import { Tree } from "../session";
 import { Open } from "../../fs/open";
-import { lookupOpen, endIo } from "../../fs/handles";
+import { lookupOpen } from "../../fs/handles";
 import { ioFstat, ioStatfs, statArea, statfsArea } from "../../fs/ops";
 import { errnoToStatus } from "../../fs/errno";
 import { encodeFileInfo, fileInfoMinSize, INFO_EMPTY, INFO_UNAVAILABLE } from "../../fs/info";
@@ -61,7 +61,6 @@ export function smb2QueryInfo(r: Request): u32 {
   }
   const o = r.o0 as Open;
   if (r.step == 1) {
-    endIo(o);
     if (r.ioResult < 0) return errnoToStatus(r.ioResult);
     return finishFile(r, o, cls);
   }

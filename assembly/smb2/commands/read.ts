@@ -5,7 +5,7 @@ import * as H from "../header";
 import { Request } from "../request";
 import { Conn } from "../conn";
 import { Open } from "../../fs/open";
-import { lookupOpen, endIo } from "../../fs/handles";
+import { lookupOpen } from "../../fs/handles";
 import { ioRead } from "../../fs/ops";
 import * as A from "../../fs/access";
 import { errnoToStatus } from "../../fs/errno";
@@ -63,7 +63,6 @@ export function smb2Read(r: Request): u32 {
     return ioRead(r, o, r.out + 16, len, off);
   }
   const o = r.o0 as Open;
-  endIo(o);
   const res = r.ioResult;
   if (res < 0) return errnoToStatus(res);
   if (res == 0 || <u32>res < MinimumCount(b)) return S.STATUS_END_OF_FILE;

@@ -4,7 +4,7 @@ import * as S from "../status";
 import { Request } from "../request";
 import { Tree } from "../session";
 import { Open, opens, fileNodes, FileNode } from "../../fs/open";
-import { lookupOpen, endIo } from "../../fs/handles";
+import { lookupOpen } from "../../fs/handles";
 import { ioTruncate, ioUtimes, ioRename, ioFstat, ioReaddir, statArea } from "../../fs/ops";
 import { RENAME_NOREPLACE } from "../../fs/io";
 import { errnoToStatus, EEXIST, ENOTEMPTY } from "../../fs/errno";
@@ -115,10 +115,8 @@ function resume(r: Request): u32 {
   const res = r.ioResult;
   switch (r.step) {
     case STEP_DONE:
-      endIo(o);
       return res < 0 ? errnoToStatus(res) : ok(r);
     case STEP_ALLOC_STAT: {
-      endIo(o);
       if (res < 0) return errnoToStatus(res);
       // Allocation below the end of file truncates (MS-FSA 2.1.5.15.1); above it we cannot
       // reserve space on every host filesystem, so the request is a no-op there.
@@ -127,7 +125,6 @@ function resume(r: Request): u32 {
       return ioTruncate(r, o, r.u0);
     }
     case STEP_EMPTY_CHECK: {
-      endIo(o);
       if (res < 0) return errnoToStatus(res);
       if (res > 0) return S.STATUS_DIRECTORY_NOT_EMPTY;
       const n = o.node;

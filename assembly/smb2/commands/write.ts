@@ -6,7 +6,7 @@ import { Request } from "../request";
 import { Conn } from "../conn";
 import { Tree } from "../session";
 import { Open } from "../../fs/open";
-import { lookupOpen, endIo } from "../../fs/handles";
+import { lookupOpen } from "../../fs/handles";
 import { ioWrite, ioFstat, statArea } from "../../fs/ops";
 import * as A from "../../fs/access";
 import { errnoToStatus } from "../../fs/errno";
@@ -72,7 +72,6 @@ export function smb2Write(r: Request): u32 {
     }
     case 1: {
       const o = r.o0 as Open;
-      endIo(o);
       if (r.ioResult < 0) return errnoToStatus(r.ioResult);
       r.u0 = stSize(statArea(r));
       const len = Length(b);
@@ -85,7 +84,6 @@ export function smb2Write(r: Request): u32 {
     }
   }
   const o = r.o0 as Open;
-  endIo(o);
   const res = r.ioResult;
   if (res < 0) return errnoToStatus(res);
   o.position = r.u0 + <u64>res;
