@@ -35,6 +35,8 @@ export class GlobalCfg {
   maxProtocol: u16 = DIALECT_311;
   mapToGuest: bool = true;
   logLevel: i32 = 1;
+  /** Most simultaneous connections; 0 = unlimited. */
+  maxConnections: i32 = 0;
 }
 
 export let globalCfg = new GlobalCfg();
@@ -93,6 +95,7 @@ export function loadConfig(text: string): string {
       else if (k == "maxprotocol") g.maxProtocol = parseHex(v);
       else if (k == "maptoguest") g.mapToGuest = parseBool(v);
       else if (k == "loglevel") g.logLevel = parseInt32(v);
+      else if (k == "maxconnections") g.maxConnections = parseInt32(v);
       else return "unknown global key " + k;
     } else if (cur !== null) {
       const s = cur;

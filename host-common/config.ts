@@ -15,8 +15,7 @@ export interface GlobalConfig {
   port: number;
   interfaces: string[];
   mapToGuest: "never" | "bad user";
-  guestAccount: string;
-  /** 0 = unlimited. */
+  /** Most simultaneous client connections; 0 = unlimited (ksmbd's `max connections`). */
   maxConnections: number;
   logLevel: number;
 }
@@ -62,7 +61,7 @@ function defaultGlobal(): GlobalConfig {
   return {
     serverString: "WASM SMB Server", netbiosName: "WASMSMB", workgroup: "WORKGROUP",
     serverSigning: "auto", minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445,
-    interfaces: ["127.0.0.1"], mapToGuest: "bad user", guestAccount: "nobody",
+    interfaces: ["127.0.0.1"], mapToGuest: "bad user",
     maxConnections: 0, logLevel: 0,
   };
 }
@@ -80,7 +79,7 @@ type Scope = "global" | "share";
 interface KeyInfo { display: string; canonical: string; scope: Scope; inverted: boolean }
 
 const GLOBAL_KEYS = ["server string", "netbios name", "workgroup", "server signing", "server min protocol",
-  "server max protocol", "tcp port", "interfaces", "map to guest", "guest account", "max connections", "log level"];
+  "server max protocol", "tcp port", "interfaces", "map to guest", "max connections", "log level"];
 const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available"];
 /** synonym → [canonical key, value is inverted] */
 const SYNONYMS: Record<string, [string, boolean]> = {
@@ -343,10 +342,6 @@ function buildGlobal(set: Map<string, Setting>, file: string, warnings: string[]
     if (v === "never" || v === "bad user") g.mapToGuest = v;
     else throw badValue(s, file, "expected never or bad user");
   });
-  on("guest account", (s) => {
-    if (s.value === "" || s.value.length > 64 || s.value.includes(":") || hasControlChar(s.value)) throw badValue(s, file, "expected a user name of 1 to 64 characters");
-    g.guestAccount = s.value;
-  });
   on("max connections", (s) => { g.maxConnections = parseInt10(s, file, s.value, 0, 0x7fffffff); });
   on("log level", (s) => {
     const [level, ...classes] = s.value.split(/\s+/);
@@ -380,7 +375,7 @@ export function serializeForCore(cfg: Config): string {
   const lines = [
     "[global]", `netbiosname=${g.netbiosName}`, `workgroup=${g.workgroup}`, `serverstring=${g.serverString}`,
     `signing=${g.serverSigning}`, `minprotocol=${hex(g.minProtocol)}`, `maxprotocol=${hex(g.maxProtocol)}`,
-    `maptoguest=${g.mapToGuest === "bad user" ? 1 : 0}`, `loglevel=${g.logLevel}`,
+    `maptoguest=${g.mapToGuest === "bad user" ? 1 : 0}`, `loglevel=${g.logLevel}`, `maxconnections=${g.maxConnections}`,
   ];
   cfg.shares.forEach((s, index) => {
     if (!s.available) return;

@@ -74,8 +74,9 @@ export function nt_hash(pwUtf16Ptr: usize, pwBytes: i32, out: usize): void {
 /** A new connection from peer (UTF-8 "addr:port"). Returns its id, or 0 to refuse it. */
 export function conn_open(peerPtr: usize, peerLen: i32): u32 {
   const peer = String.UTF8.decodeUnsafe(peerPtr, <usize>peerLen);
-  if (conns.size >= MAX_CONNECTIONS) {
-    logWarn("Refusing connection from " + peer + ": " + MAX_CONNECTIONS.toString() + " connections open");
+  const max = globalCfg.maxConnections > 0 && globalCfg.maxConnections < MAX_CONNECTIONS ? globalCfg.maxConnections : MAX_CONNECTIONS;
+  if (conns.size >= max) {
+    logWarn("Refusing connection from " + peer + ": " + max.toString() + " connections open (max connections)");
     return 0;
   }
   const c = new Conn(newConnId(), peer);

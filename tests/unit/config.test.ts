@@ -24,7 +24,7 @@ test("defaultConfig: one guest-writable share on 127.0.0.1:4445", () => {
   assert.equal(c.global, {
     serverString: "WASM SMB Server", netbiosName: "WASMSMB", workgroup: "WORKGROUP", serverSigning: "auto",
     minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445, interfaces: ["127.0.0.1"], mapToGuest: "bad user",
-    guestAccount: "nobody", maxConnections: 0, logLevel: 0,
+    maxConnections: 0, logLevel: 0,
   });
   assert.equal(c.warnings, []);
 });
@@ -48,14 +48,13 @@ server max protocol = SMB3_02
 tcp port = 10445
 interfaces = 0.0.0.0, ::1 [fe80::1%eth0]
 map to guest = never
-guest account = guest
 max connections = 16
 log level = 5
 `);
   assert.equal(c.global, {
     serverString: "My Server", netbiosName: "FILESERVER1", workgroup: "HOME", serverSigning: "mandatory",
     minProtocol: 0x0210, maxProtocol: 0x0302, port: 10445, interfaces: ["0.0.0.0", "::1", "fe80::1%eth0"],
-    mapToGuest: "never", guestAccount: "guest", maxConnections: 16, logLevel: 5,
+    mapToGuest: "never", maxConnections: 16, logLevel: 5,
   });
   assert.equal(c.warnings, []);
 });
@@ -134,8 +133,6 @@ test("bad values throw ConfigError naming file, line and key", () => {
   fails("interfaces = eth0", 'smb.conf:1: bad value "eth0" for "interfaces": expected IP addresses separated by spaces or commas (interface names are not supported)');
   fails("interfaces = 256.1.1.1", 'smb.conf:1: bad value "256.1.1.1" for "interfaces": expected IP addresses separated by spaces or commas (interface names are not supported)');
   fails("map to guest = bad password", 'smb.conf:1: bad value "bad password" for "map to guest": expected never or bad user');
-  fails("guest account =", 'smb.conf:1: bad value "" for "guest account": expected a user name of 1 to 64 characters');
-  fails("guest account = a:b", 'smb.conf:1: bad value "a:b" for "guest account": expected a user name of 1 to 64 characters');
   fails("max connections = -1", 'smb.conf:1: bad value "-1" for "max connections": expected a whole number from 0 to 2147483647');
   fails("log level = 11", 'smb.conf:1: bad value "11" for "log level": expected a whole number from 0 to 10');
   fails("[s]\npath = /s\nbrowsable = 2", 'smb.conf:3: bad value "2" for "browsable": expected yes/no');
@@ -288,6 +285,7 @@ minprotocol=0x0202
 maxprotocol=0x0302
 maptoguest=0
 loglevel=4
+maxconnections=0
 [share]
 name=Pub
 comment=Public files
