@@ -11,6 +11,10 @@ export interface CoreConn {
   write(data: Uint8Array, done: (ok: boolean) => void): void;
   /** Closes the socket; the adapter then calls Core.closed(id) exactly once. */
   close(): void;
+  /** Stop delivering received data (the core cannot take more now); optional. */
+  pause?(): void;
+  /** Deliver received data again. */
+  resume?(): void;
 }
 
 export type LogFn = (level: number, message: string) => void;
@@ -49,6 +53,11 @@ export class Core {
   readonly ex: A.CoreExports;
   private mem: Uint8Array;
   private conns = new Map<number, ConnState>();
+  /** Received bytes the core could not take yet (its frame memory is exhausted), by connection. */
+  private stalled = new Map<number, Uint8Array>();
+  /** Zero-copy readers waiting until the core can take bytes again. */
+  private waiters = new Map<number, () => void>();
+  private retrying = false;
   private pumping = false;
   private again = false;
   private events = 0;
@@ -152,12 +161,33 @@ export class Core {
     return id;
   }
 
-  /** Received bytes (copy-in path for runtimes that hand us their own chunks). */
+  /**
+   * Received bytes (copy-in path for runtimes that hand us their own chunks). When the core
+   * cannot take them now (frame memory exhausted), they are kept and the socket paused until
+   * it can; a closing connection's bytes are dropped.
+   */
   receive(id: number, chunk: Uint8Array): void {
+    const held = this.stalled.get(id);
+    if (held) {
+      const joined = new Uint8Array(held.length + chunk.length);
+      joined.set(held);
+      joined.set(chunk, held.length);
+      this.stalled.set(id, joined);
+      return;
+    }
+    const rest = this.feed(id, chunk);
+    if (rest) {
+      this.stalled.set(id, rest.slice());
+      this.conns.get(id)?.conn.pause?.();
+    }
+  }
+
+  /** Feeds bytes to the core; returns what it could not take now (null = all taken or dropped). */
+  private feed(id: number, chunk: Uint8Array): Uint8Array | null {
     let off = 0;
     while (off < chunk.length) {
       const cap = this.ex.rx_cap(id);
-      if (cap === 0) break; // connection closing: drop the rest
+      if (cap === 0) return this.conns.has(id) ? chunk.subarray(off) : null;
       const n = Math.min(cap, chunk.length - off);
       const p = this.ex.rx_buf(id);
       this.mem.set(chunk.subarray(off, off + n), p);
@@ -165,9 +195,42 @@ export class Core {
       this.ex.rx_commit(id, n);
       this.pump();
     }
+    return null;
   }
 
-  /** Zero-copy receive: a view of core memory to read socket bytes into (null = stop reading). */
+  /** Resolves once the core can take bytes of connection id again (or it closed). */
+  waitReadable(id: number): Promise<void> {
+    return new Promise((resolve) => this.waiters.set(id, resolve));
+  }
+
+  /** Retries paused connections; called after completions (which free memory) and on the timer. */
+  private retryStalled(): void {
+    if (this.retrying || (this.stalled.size === 0 && this.waiters.size === 0)) return;
+    this.retrying = true;
+    try {
+      for (const [id, bytes] of [...this.stalled]) {
+        if (!this.conns.has(id)) {
+          this.stalled.delete(id);
+          continue;
+        }
+        if (this.ex.rx_cap(id) === 0) continue;
+        this.stalled.delete(id);
+        const rest = this.feed(id, bytes);
+        if (rest) this.stalled.set(id, rest.slice());
+        else this.conns.get(id)?.conn.resume?.();
+      }
+      for (const [id, wake] of [...this.waiters]) {
+        if (!this.conns.has(id) || this.ex.rx_cap(id) > 0) {
+          this.waiters.delete(id);
+          wake();
+        }
+      }
+    } finally {
+      this.retrying = false;
+    }
+  }
+
+  /** Zero-copy receive: a view of core memory to read socket bytes into (null = not now: waitReadable). */
   rxView(id: number): Uint8Array | null {
     const cap = this.ex.rx_cap(id);
     if (cap === 0) return null;
@@ -186,10 +249,19 @@ export class Core {
     const st = this.conns.get(id);
     if (!st) return;
     this.conns.delete(id);
+    this.stalled.delete(id);
+    const wake = this.waiters.get(id);
+    this.waiters.delete(id);
+    wake?.();
     for (const reqId of st.sends) this.ex.io_done(reqId, -EPIPE);
     st.sends.clear();
     this.ex.conn_closed(id);
     this.pump();
+  }
+
+  /** The connection is still open as far as the host knows. */
+  isOpen(id: number): boolean {
+    return this.conns.has(id);
   }
 
   /** Number of connections the host still tracks. */
@@ -204,10 +276,16 @@ export class Core {
     return d;
   }
 
-  /** Starts periodic garbage collection of the core's managed heap while idle. */
-  startIdleGc(ms = 1000): void {
+  /**
+   * Starts the core's clock: tick() every interval (timeouts of half-received frames and of
+   * connections that never log on), and garbage collection of the managed heap when idle.
+   */
+  startTimers(ms = 1000): void {
     this.gcTimer = setInterval(() => {
-      if (this.events > 0 && !this.pumping) {
+      if (this.pumping) return;
+      this.tick();
+      this.retryStalled();
+      if (this.events > 0) {
         this.events = 0;
         this.ex.__collect();
       }
@@ -251,6 +329,7 @@ export class Core {
       this.events = 0;
       this.ex.__collect();
     }
+    this.retryStalled();
   }
 
   private str(ptr: number, len: number): string {

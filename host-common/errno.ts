@@ -28,6 +28,7 @@ export function negErrno(err: unknown): number {
       const byName: Record<string, number> = {
         NotFound: 2, PermissionDenied: 13, AlreadyExists: 17, NotADirectory: 20, IsADirectory: 21,
         InvalidData: 22, NotSupported: 95, FilesystemLoop: 40, DirectoryNotEmpty: 39,
+        NotCapable: 13, BadResource: 9,
       };
       if (name in byName) return -byName[name];
     }

@@ -121,7 +121,7 @@ async function serve(rt: HostRuntime, cmd: ServeCommand): Promise<void> {
     makeLogger(2, rt.writeErr)(2, `Loaded ${users.size} user(s)`);
     for (const h of users.values()) h.fill(0);
   }
-  core.startIdleGc();
+  core.startTimers();
   const listeners: Listener[] = [];
   for (const addr of config.global.interfaces) {
     try {

@@ -210,7 +210,7 @@ export class PosixFileSystem implements FileSystem {
 
   async readdir(handle: number, index: number, out: Uint8Array, flags: number): Promise<number> {
     const h = this.handles.get(handle);
-    if (!h || !h.dir) return -EBADF;
+    if (!h?.dir) return -EBADF;
     if (h.listing === null || flags & READDIR_RESCAN) h.listing = await this.snapshot(h.share, h.path);
     const names = h.listing;
     let off = 0;

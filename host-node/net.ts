@@ -15,6 +15,8 @@ export function listen(core: Core, address: string, port: number, log: Logger): 
           sock.write(data, (err) => done(!err));
         },
         close: () => sock.destroy(),
+        pause: () => sock.pause(),
+        resume: () => sock.resume(),
       },
       peer,
     );

@@ -1,7 +1,8 @@
 // The core's exports: the whole boundary the hosts use (described in assembly/abi/abi.wit).
 // Every export is safe to call with any argument values: bad ids are ignored and logged.
 import { Conn, conns, newConnId } from "../smb2/conn";
-import { rxBuf, rxCap, rxCommit } from "../smb2/framing";
+import { rxBuf, rxCap, rxCommit, rxTimers } from "../smb2/framing";
+import { now_ms } from "./imports";
 import { endConn } from "../smb2/teardown";
 import { sqHead, sqCount, sqConsume, complete } from "../fs/io";
 import { bufAlloc, bufFree, buffersInUse } from "../util/buffers";
@@ -84,6 +85,7 @@ export function conn_open(peerPtr: usize, peerLen: i32): u32 {
     logWarn("Refusing connection from " + peer + ": out of memory");
     return 0;
   }
+  c.openedMs = now_ms();
   conns.set(c.id, c);
   return c.id;
 }
@@ -132,9 +134,15 @@ export function io_done(reqId: u32, result: i32): void {
   if (!complete(reqId, result)) logWarn("Ignoring completion of unknown request " + reqId.toString());
 }
 
-/** Timer tick; returns the next deadline in ms since the epoch, or 0 for none. */
+/** Timer tick (frame and handshake timeouts); returns the next deadline in ms, or 0 for none. */
 export function tick(nowMs: f64): f64 {
-  return 0;
+  let next: f64 = 0;
+  const list = conns.values();
+  for (let i = 0; i < list.length; i++) {
+    const d = rxTimers(unchecked(list[i]), nowMs);
+    if (d > 0 && (next == 0 || d < next)) next = d;
+  }
+  return next;
 }
 
 /** Bytes of bulk buffers in use (tests check for leaks). */

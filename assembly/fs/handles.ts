@@ -14,8 +14,8 @@ export function lookupOpen(r: Request, p: usize): Open | null {
   let persistent = load<u64>(p);
   let vol = load<u64>(p, 8);
   if (r.related && persistent == 0xffffffffffffffff && vol == 0xffffffffffffffff) {
-    persistent = r.relFileIdPersistent;
-    vol = r.relFileIdVolatile;
+    persistent = r.rel.filePersistent;
+    vol = r.rel.fileVolatile;
   }
   if (!opens.has(vol)) return null;
   const o = opens.get(vol);
@@ -23,12 +23,6 @@ export function lookupOpen(r: Request, p: usize): Open | null {
   if (o.session !== r.session || o.tree !== r.tree) return null;
   r.open = o;
   return o;
-}
-
-/** Remembers the FileId for related commands that follow in the chain. */
-export function setRelatedOpen(r: Request, o: Open): void {
-  r.relFileIdPersistent = o.persistentId;
-  r.relFileIdVolatile = o.volatileId;
 }
 
 /**

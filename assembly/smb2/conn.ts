@@ -22,6 +22,12 @@ export class Conn extends IoWaiter {
   rxFrame: usize = 0;
   rxFrameSize: u32 = 0;
   rxHave: u32 = 0;
+  /** The frame buffer counts toward the incomplete-frame limit (framing.ts). */
+  rxCounted: bool = false;
+  /** When the frame being received started (ms), 0 when none is in progress. */
+  rxStartMs: f64 = 0;
+  /** When the connection was accepted (ms). */
+  openedMs: f64 = 0;
 
   // transmit FIFO: buffers handed to the host, freed in order as sends complete
   txPtrs: Array<usize> = new Array<usize>(0);
@@ -95,7 +101,6 @@ export class Conn extends IoWaiter {
     if (this.rxHdr != 0) { bufFree(this.rxHdr, 8); this.rxHdr = 0; }
     if (this.scratch != 0) { bufFree(this.scratch, CONN_SCRATCH_SIZE); this.scratch = 0; }
     if (this.preauthHash != 0) { wipe(this.preauthHash, 64); bufFree(this.preauthHash, 64); this.preauthHash = 0; }
-    if (this.rxFrame != 0) { bufFree(this.rxFrame, this.rxFrameSize); this.rxFrame = 0; }
     if (this.credits.ring != 0) this.credits.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { Conn } from "./conn";
 import { Request, getRequest, putRequest, setResume, MAX_COMPOUND } from "./request";
 import { Session, Tree, SESSION_VALID, SESSION_IN_PROGRESS, SESSION_EXPIRED } from "./session";
 import { endSession } from "./teardown";
+import { relatedCheckIds, relatedCheckFile, relatedUpdate } from "./related";
 import { submit, OP_CLOSE } from "../fs/io";
 import { validateRequest, COMMAND_FLAGS, V_NEEDS_SESSION, V_NEEDS_TREE } from "./validate";
 import { verifyRequest, signResponse } from "./signing";
@@ -30,11 +31,7 @@ export function onSmb2Frame(c: Conn, frame: usize, size: u32): void {
   r.respLen = 4;
   r.rhOff = 4;
   r.related = false;
-  r.relSessionId = 0;
-  r.relTreeId = 0;
-  r.relFileIdPersistent = 0xffffffffffffffff;
-  r.relFileIdVolatile = 0xffffffffffffffff;
-  r.relCreateFailed = 0;
+  r.rel.reset();
   r.hashResponse = 0;
   c.inFlight++;
   runChain(r, false);
@@ -135,8 +132,11 @@ function beginCommand(r: Request, c: Conn): string {
   const flags = H.Flags(h);
   if ((flags & H.SMB2_FLAGS_SERVER_TO_REDIR) != 0) return "request has SERVER_TO_REDIR set";
   r.related = (flags & H.SMB2_FLAGS_RELATED_OPERATIONS) != 0;
+  // MS-SMB2 3.3.5.2.6: an unknown command terminates the connection (no response)
+  if (r.command >= H.SMB2_COMMAND_COUNT) return "unknown command 0x" + r.command.toString(16);
+  // 3.3.5.2.2: nothing but NEGOTIATE before the dialect is negotiated
+  if (!c.negotiated && r.command != H.SMB2_NEGOTIATE) return "command " + r.command.toString() + " before NEGOTIATE";
   if (r.command != H.SMB2_CANCEL) {
-    if (!c.negotiated && r.command != H.SMB2_NEGOTIATE) return "command " + r.command.toString() + " before NEGOTIATE";
     let charge = H.CreditCharge(h);
     if (!c.supportsMultiCredit) charge = 1;
     if (!c.credits.consume(H.MessageId(h), charge)) {
@@ -158,7 +158,7 @@ function beginCommand(r: Request, c: Conn): string {
 }
 
 function lookupSession(r: Request, c: Conn): u32 {
-  const sid = r.related ? r.relSessionId : H.SessionId(r.hdr);
+  const sid = r.related ? r.rel.sessionId : H.SessionId(r.hdr);
   if (!c.sessions.has(sid)) return S.STATUS_USER_SESSION_DELETED;
   const s = c.sessions.get(sid);
   if (s.state == SESSION_EXPIRED) return S.STATUS_NETWORK_SESSION_EXPIRED;
@@ -198,6 +198,8 @@ function checkAndRun(r: Request, c: Conn): u32 {
   }
   if (cmd == H.SMB2_NEGOTIATE && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) return S.STATUS_INVALID_PARAMETER;
   const flags = unchecked(COMMAND_FLAGS[cmd]);
+  const pre = relatedCheckIds(r, (flags & V_NEEDS_SESSION) != 0, (flags & V_NEEDS_TREE) != 0);
+  if (pre != 0) return pre;
   if ((flags & V_NEEDS_SESSION) != 0) {
     const st = lookupSession(r, c);
     if (st != S.STATUS_SUCCESS) return st;
@@ -217,11 +219,12 @@ function checkAndRun(r: Request, c: Conn): u32 {
   }
   if ((flags & V_NEEDS_TREE) != 0) {
     const s = r.session as Session;
-    const tid = r.related ? r.relTreeId : H.TreeId(r.hdr);
+    const tid = r.related ? r.rel.treeId : H.TreeId(r.hdr);
     if (!s.trees.has(tid)) return S.STATUS_NETWORK_NAME_DELETED;
     r.tree = s.trees.get(tid);
   }
-  if (r.related && r.relCreateFailed != 0) return r.relCreateFailed;
+  const fileCheck = relatedCheckFile(r);
+  if (fileCheck != 0) return fileCheck;
   return callHandler(r);
 }
 
@@ -242,17 +245,15 @@ function endCommand(r: Request, c: Conn, st: u32): void {
     store<u32>(o, 0, 4);
     store<u8>(o, 0, 8);
     r.outLen = 9;
-    if (cmd == H.SMB2_CREATE) r.relCreateFailed = st;
   }
   const rh = r.rh;
   H.writeResponseHeader(rh, r.hdr, st);
   if (r.session !== null) H.setSessionId(rh, (r.session as Session).id);
   if (r.tree !== null) H.setTreeId(rh, (r.tree as Tree).id);
-  else if (r.related) H.setTreeId(rh, r.relTreeId);
+  else if (r.related) H.setTreeId(rh, r.rel.treeId);
   const granted = c.credits.grant(H.Credit(r.hdr), c.supportsMultiCredit ? H.CreditCharge(r.hdr) : 1);
   H.setCredit(rh, granted);
-  r.relSessionId = H.SessionId(rh);
-  r.relTreeId = H.TreeId(rh);
+  relatedUpdate(r, st);
   r.respLen = r.rhOff + 64 + r.outLen;
   // Sign when the session requires it or the client signed the request (3.3.4.1.1).
   let signer: Session | null = null;

@@ -8,6 +8,49 @@ import { SMB2_PROTOCOL_ID, SMB1_PROTOCOL_ID, SMB2_TRANSFORM_PROTOCOL_ID } from "
 import { onSmb2Frame } from "./dispatch";
 import { onSmb1Negotiate } from "./commands/negotiate";
 import { bufFree } from "../util/buffers";
+import { now_ms } from "../abi/imports";
+import { SESSION_VALID } from "./session";
+
+/** A frame must arrive completely within this time once its first byte came (slowloris). */
+export const FRAME_TIMEOUT_MS: f64 = 20000;
+/** A connection must have an authenticated session within this time of being accepted. */
+export const HANDSHAKE_TIMEOUT_MS: f64 = 60000;
+
+function hasValidSession(c: Conn): bool {
+  const list = c.sessions.values();
+  for (let i = 0; i < list.length; i++) if (unchecked(list[i]).state == SESSION_VALID) return true;
+  return false;
+}
+
+/**
+ * Timer work for one connection at time now: drop it if a frame is stuck half-received or no
+ * session was set up in time. Returns the connection's next deadline (0 = none).
+ */
+export function rxTimers(c: Conn, now: f64): f64 {
+  if (c.closing || !c.alive) return 0;
+  let next: f64 = 0;
+  if (c.rxStartMs > 0) {
+    const d = c.rxStartMs + FRAME_TIMEOUT_MS;
+    if (now >= d) {
+      disconnect(c, "a frame stayed incomplete for " + (FRAME_TIMEOUT_MS / 1000).toString() + " s");
+      return 0;
+    }
+    next = d;
+  }
+  if (c.openedMs > 0) {
+    if (hasValidSession(c)) {
+      c.openedMs = 0; // handshake done
+    } else {
+      const d = c.openedMs + HANDSHAKE_TIMEOUT_MS;
+      if (now >= d) {
+        disconnect(c, "no session was set up within " + (HANDSHAKE_TIMEOUT_MS / 1000).toString() + " s");
+        return 0;
+      }
+      if (next == 0 || d < next) next = d;
+    }
+  }
+  return next;
+}
 
 /** Largest frame before NEGOTIATE completes (SMB1 or SMB2 NEGOTIATE requests are small). */
 const MAX_FRAME_UNNEGOTIATED: u32 = 65536;
@@ -16,6 +59,54 @@ const FRAME_OVERHEAD: u32 = 65536;
 
 const PHASE_LENGTH = 0;
 const PHASE_BODY = 1;
+/** The frame's length is known but its buffer could not be reserved yet: reading is paused. */
+const PHASE_WAIT_MEM = 2;
+
+/**
+ * Memory that frames still being received may hold in all. An incomplete frame costs the
+ * client almost nothing, so without this bound a few dozen connections announcing 8 MiB
+ * frames and stalling would take every buffer. Frames up to SMALL_FRAME never wait (small
+ * requests of other clients always get through); bigger ones wait, with their connection's
+ * reading paused, until frames complete or stallers time out (FRAME_TIMEOUT_MS).
+ */
+export const INCOMPLETE_LIMIT: usize = 96 << 20;
+const SMALL_FRAME: u32 = 128 * 1024;
+let incompleteBytes: usize = 0;
+
+/** Bytes of frame buffers currently being filled (for tests and limits). */
+export function incompleteFrameBytes(): usize {
+  return incompleteBytes;
+}
+
+/** Reserves the buffer of the frame whose length c.rxFrameSize is known; false = wait. */
+function reserveFrame(c: Conn): bool {
+  const len = c.rxFrameSize;
+  if (len > SMALL_FRAME && incompleteBytes + <usize>len > INCOMPLETE_LIMIT) return false;
+  const f = bufAlloc(len);
+  if (f == 0) return false;
+  c.rxFrame = f;
+  c.rxPhase = PHASE_BODY;
+  c.rxCounted = true;
+  incompleteBytes += <usize>len;
+  return true;
+}
+
+/** Forgets the frame being received (its buffer is freed by the caller or handed on). */
+function unreserve(c: Conn): void {
+  if (c.rxCounted) {
+    incompleteBytes -= <usize>c.rxFrameSize;
+    c.rxCounted = false;
+  }
+}
+
+/** Frees a partly received frame of a connection that is going away. */
+export function dropPartialFrame(c: Conn): void {
+  unreserve(c);
+  if (c.rxFrame != 0) bufFree(c.rxFrame, c.rxFrameSize);
+  c.rxFrame = 0;
+  c.rxFrameSize = 0;
+  c.rxPhase = PHASE_LENGTH;
+}
 
 function maxFrame(c: Conn): u32 {
   if (!c.negotiated) return MAX_FRAME_UNNEGOTIATED;
@@ -29,19 +120,27 @@ export function rxBuf(c: Conn): usize {
   return c.rxPhase == PHASE_LENGTH ? c.rxHdr + <usize>c.rxHave : c.rxFrame + <usize>c.rxHave;
 }
 
-/** How many bytes the host may write at rxBuf (never past the current frame); 0 = stop reading. */
+/**
+ * How many bytes the host may write at rxBuf (never past the current frame). 0 means "not
+ * now": the host pauses reading and asks again later (after completions or on the timer).
+ */
 export function rxCap(c: Conn): u32 {
   if (c.closing || !c.alive) return 0;
+  if (c.rxPhase == PHASE_WAIT_MEM) {
+    if (!reserveFrame(c)) return 0;
+    c.rxStartMs = now_ms(); // the frame's clock starts once we can take it
+  }
   return c.rxPhase == PHASE_LENGTH ? 4 - c.rxHave : c.rxFrameSize - c.rxHave;
 }
 
 /** The host wrote n bytes at rxBuf. */
 export function rxCommit(c: Conn, n: u32): void {
   if (c.closing || !c.alive) return;
-  if (n > rxCap(c)) {
+  if (c.rxPhase == PHASE_WAIT_MEM || n > rxCap(c)) {
     disconnect(c, "host wrote past the receive window");
     return;
   }
+  if (c.rxHave == 0 && c.rxPhase == PHASE_LENGTH && n > 0) c.rxStartMs = now_ms();
   c.rxHave += n;
   if (c.rxPhase == PHASE_LENGTH) {
     if (c.rxHave < 4) return;
@@ -52,29 +151,35 @@ export function rxCommit(c: Conn, n: u32): void {
       return;
     }
     const len = hdr & 0xffffff;
-    if (len == 0) return; // empty keep-alive frame
+    if (len == 0) {
+      c.rxStartMs = 0;
+      return; // empty keep-alive frame
+    }
     const max = maxFrame(c);
     if (len > max) {
       disconnect(c, "frame of " + len.toString() + " bytes exceeds the maximum of " + max.toString());
       return;
     }
-    const f = bufAlloc(len);
-    if (f == 0) {
-      disconnect(c, "no memory for a frame of " + len.toString() + " bytes");
-      return;
-    }
-    c.rxFrame = f;
     c.rxFrameSize = len;
-    c.rxPhase = PHASE_BODY;
+    if (!reserveFrame(c)) {
+      if (len <= SMALL_FRAME && incompleteBytes == 0) {
+        disconnect(c, "no memory for a frame of " + len.toString() + " bytes");
+        return;
+      }
+      c.rxPhase = PHASE_WAIT_MEM; // reading pauses until memory frees
+      c.rxStartMs = 0;
+    }
     return;
   }
   if (c.rxHave < c.rxFrameSize) return;
+  unreserve(c);
   const frame = c.rxFrame;
   const size = c.rxFrameSize;
   c.rxFrame = 0;
   c.rxFrameSize = 0;
   c.rxHave = 0;
   c.rxPhase = PHASE_LENGTH;
+  c.rxStartMs = 0;
   onFrame(c, frame, size);
 }
 

@@ -1,6 +1,7 @@
 // One received SMB2 frame (possibly a compound chain) and the response being built for it.
 // Requests are pooled: the hot path (READ/WRITE) allocates no managed objects.
 import { IoWaiter } from "../fs/io";
+import { Related } from "./related";
 import { endIo } from "../fs/handles";
 import { bufAlloc, bufFree } from "../util/buffers";
 import { Conn } from "./conn";
@@ -48,11 +49,7 @@ export class Request extends IoWaiter {
 
   // compound state (MS-SMB2 3.3.5.2.7)
   related: bool = false;
-  relSessionId: u64 = 0;
-  relTreeId: u32 = 0;
-  relFileIdPersistent: u64 = 0xffffffffffffffff;
-  relFileIdVolatile: u64 = 0xffffffffffffffff;
-  relCreateFailed: u32 = 0;
+  rel: Related = new Related();
 
   // response
   resp: usize = 0;

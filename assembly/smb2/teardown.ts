@@ -3,6 +3,7 @@
 import { Conn, conns } from "./conn";
 import { Session, sessions } from "./session";
 import { closeSessionOpens, closeTreeOpens } from "../fs/handles";
+import { dropPartialFrame } from "./framing";
 import { Tree } from "./session";
 
 /** Disconnects a tree: closes its opens and forgets it. */
@@ -29,6 +30,7 @@ export function endConn(c: Conn): void {
   const list = c.sessions.values();
   for (let i = 0; i < list.length; i++) endSession(unchecked(list[i]));
   c.sessions.clear();
+  dropPartialFrame(c);
   c.release();
   if (conns.has(c.id)) conns.delete(c.id);
 }

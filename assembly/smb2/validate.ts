@@ -33,6 +33,9 @@ export const COMMAND_FLAGS: StaticArray<u8> = [
   V_NEEDS_SESSION | V_NEEDS_TREE, // OPLOCK_BREAK
 ];
 
+/** Offset of the FileId in each command's body, 0 when the command carries none. */
+export const FILEID_OFFSET: StaticArray<u8> = [0, 0, 0, 0, 0, 0, 8, 8, 16, 16, 8, 8, 0, 0, 8, 8, 24, 16, 8];
+
 // Data areas: command, offset field (body offset, width), length field (body offset, width).
 // Offsets in SMB2 are relative to the start of the SMB2 header.
 const AREA_CMD: StaticArray<u16> = [1, 3, 5, 5, 9, 8, 11, 11, 14, 16, 17];

@@ -16,9 +16,33 @@ export function logEnabled(l: i32): bool {
   return l <= level;
 }
 
+/**
+ * Escapes control characters (CWE-117: names from the wire must not forge log lines or send
+ * terminal escapes): U+0000-001F, U+007F-009F, U+2028/2029 become \xNN / \uNNNN.
+ */
+export function sanitize(msg: string): string {
+  let clean = true;
+  for (let i = 0; i < msg.length; i++) {
+    const c = msg.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return msg;
+  let out = "";
+  for (let i = 0; i < msg.length; i++) {
+    const c = msg.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) out += "\\x" + (c < 16 ? "0" : "") + c.toString(16);
+    else if (c == 0x2028 || c == 0x2029) out += "\\u" + c.toString(16);
+    else out += String.fromCharCode(c);
+  }
+  return out;
+}
+
 export function log(l: i32, msg: string): void {
   if (l > level) return;
-  const b = String.UTF8.encode(msg);
+  const b = String.UTF8.encode(sanitize(msg));
   host_log(l, changetype<usize>(b), b.byteLength);
 }
 

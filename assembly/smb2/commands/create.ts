@@ -11,7 +11,7 @@ import { errnoToStatus, ENOENT, EEXIST, ENOTDIR } from "../../fs/errno";
 import * as A from "../../fs/access";
 import { stType, S_TYPE_DIR, S_TYPE_FILE } from "../../fs/stat";
 import { writeOpenInfo } from "../../fs/info";
-import { setRelatedOpen, detachOpen } from "../../fs/handles";
+import { detachOpen } from "../../fs/handles";
 import { rpcPipeOpen } from "../../rpc/pipe";
 
 const FILE_SUPERSEDE: u32 = 0;
@@ -202,7 +202,6 @@ function afterOpen(r: Request): u32 {
 function register(r: Request, o: Open): void {
   opens.set(o.volatileId, o);
   o.session.openCount++;
-  setRelatedOpen(r, o);
   r.open = o;
 }
 

@@ -8,6 +8,7 @@ import { lookupOpen } from "../../fs/handles";
 import { disconnect } from "../transport";
 import { chargeCovers } from "../credits";
 import { serverGuid } from "../server";
+import { DIALECT_311 } from "../../config";
 
 export const FSCTL_DFS_GET_REFERRALS: u32 = 0x00060194;
 export const FSCTL_DFS_GET_REFERRALS_EX: u32 = 0x000601b0;
@@ -81,10 +82,18 @@ export function smb2Ioctl(r: Request): u32 {
  */
 function validateNegotiate(r: Request, c: Conn, input: usize, inCount: u32, maxOut: u32): u32 {
   if (load<u64>(r.body, 8) != 0xffffffffffffffff || load<u64>(r.body, 16) != 0xffffffffffffffff) return S.STATUS_INVALID_PARAMETER;
+  // 3.1.1 protects the negotiation with the preauth hash instead: a request is an attack.
+  if (c.dialect == DIALECT_311) {
+    disconnect(c, "FSCTL_VALIDATE_NEGOTIATE_INFO on an SMB 3.1.1 connection");
+    return S.STATUS_ACCESS_DENIED;
+  }
   if (inCount < 24) return S.STATUS_INVALID_PARAMETER;
   const count = <u32>load<u16>(input, 22);
   if (<u32>24 + count * 2 > inCount) return S.STATUS_INVALID_PARAMETER;
-  if (maxOut < 24) return S.STATUS_INVALID_PARAMETER;
+  if (maxOut < 24) {
+    disconnect(c, "FSCTL_VALIDATE_NEGOTIATE_INFO with MaxOutputResponse " + maxOut.toString() + " (< 24)");
+    return S.STATUS_ACCESS_DENIED;
+  }
   let same = load<u32>(input, 0) == c.clientCapabilities &&
     load<u64>(input, 4) == load<u64>(c.clientGuid()) && load<u64>(input, 12) == load<u64>(c.clientGuid(), 8) &&
     load<u16>(input, 20) == c.clientSecurityMode && count == <u32>c.clientDialectCount;

@@ -107,13 +107,13 @@ function parseContexts(r: Request, c: Conn, flags: StaticArray<bool>): u32 {
       for (let k: u32 = 0; k < n; k++) if (load<u16>(d + 4 + k * 2) == SHA_512) sha = true;
       if (!sha) return STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP;
     } else if (type == SMB2_ENCRYPTION_CAPABILITIES) {
-      if (len < 2) return S.STATUS_INVALID_PARAMETER;
+      if (len < 2 || unchecked(flags[0])) return S.STATUS_INVALID_PARAMETER; // at most one (3.3.5.4)
       const n = <u32>load<u16>(d, 0);
       if (n == 0 || <u32>2 + n * 2 > len) return S.STATUS_INVALID_PARAMETER;
       unchecked((flags[0] = true));
       c.cipherId = 0; // no cipher is offered until SMB2 encryption is implemented
     } else if (type == SMB2_SIGNING_CAPABILITIES) {
-      if (len < 2) return S.STATUS_INVALID_PARAMETER;
+      if (len < 2 || sawSigning) return S.STATUS_INVALID_PARAMETER; // at most one
       const n = <u32>load<u16>(d, 0);
       if (n == 0 || <u32>2 + n * 2 > len) return S.STATUS_INVALID_PARAMETER;
       sawSigning = true;

@@ -77,9 +77,11 @@ function header(r: Request, n: u32): void {
   r.outLen = 8 + (n == 0 ? 1 : n);
 }
 
-/** Sends min(need, OutputBufferLength) bytes; STATUS_BUFFER_OVERFLOW if truncated. */
-function complete(r: Request, need: i32): u32 {
-  const cap = OutputBufferLength(r.body);
+/**
+ * Sends min(need, room) bytes, where room (<= OutputBufferLength) is what was encoded;
+ * STATUS_BUFFER_OVERFLOW if truncated.
+ */
+function complete(r: Request, need: i32, cap: u32): u32 {
   // 8.3 short names are not generated (so none can be opened by): say so rather than invent one
   if (need == INFO_UNAVAILABLE) return S.STATUS_NOT_SUPPORTED;
   if (need == INFO_EMPTY) {
@@ -102,7 +104,7 @@ function finishFile(r: Request, o: Open, cls: u8): u32 {
   if (!r.reserve(8 + (cap < 65536 ? cap : 65536) + 8)) return S.STATUS_INSUFFICIENT_RESOURCES;
   const room = cap < 65536 ? cap : 65536;
   const need = encodeFileInfo(cls, r.out + 8, room, statArea(r), o, r.scratch + 256);
-  return complete(r, need);
+  return complete(r, need, room);
 }
 
 function finishFs(r: Request, cls: u8): u32 {
@@ -111,5 +113,5 @@ function finishFs(r: Request, cls: u8): u32 {
   if (!r.reserve(8 + room + 8)) return S.STATUS_INSUFFICIENT_RESOURCES;
   const t = r.tree as Tree;
   const need = encodeFsInfo(cls, r.out + 8, room, statfsArea(r), t.share, r.scratch + 256);
-  return complete(r, need);
+  return complete(r, need, room);
 }
