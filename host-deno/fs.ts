@@ -1,7 +1,8 @@
 // The FileSystem capability on Deno's own file APIs (Deno.open/FsFile, Deno.stat/lstat/realPath,
 // Deno.readDir, …). Containment as host-common/posix-fs.ts: every path is resolved and checked to
 // stay inside its share's real directory, symlinks included (review item V9). FsFile has no
-// positional I/O, so the operations on one handle run one after the other (seek, then read/write).
+// positional I/O, so the operations on one handle run one after the other (seek when needed,
+// then read/write).
 import { EBADF, EIO, EXSHARE, negErrno } from "../host-common/errno.ts";
 import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE } from "../host-common/abi.ts";
 import type { FileSystem, StatLike } from "../host-common/fs-types.ts";
@@ -25,6 +26,8 @@ interface Handle {
   listing: string[] | null;
   /** Tail of this handle's operation chain (never rejects). */
   chain: Promise<unknown>;
+  /** The FsFile's position after the last read/write, -1 when unknown (saves a seek when sequential). */
+  pos: number;
 }
 
 type StatfsResult = { blocks: number; bfree: number; bavail: number; bsize: number };
@@ -78,7 +81,7 @@ export class DenoFileSystem implements FileSystem {
     let id = this.nextHandle;
     while (this.handles.has(id) || id <= 0 || id > 0x7fffffff) id = id >= 0x7fffffff ? 1 : id + 1;
     this.nextHandle = id + 1;
-    this.handles.set(id, { share, file, path, dir, listing: null, chain: Promise.resolve() });
+    this.handles.set(id, { share, file, path, dir, listing: null, chain: Promise.resolve(), pos: -1 });
     return id;
   }
 
@@ -90,11 +93,17 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /** Runs f(file) in the handle's chain; -EBADF for unknown handles and directories. */
-  private onFile(handle: number, f: (file: Deno.FsFile) => Promise<number>): Promise<number> {
+  private onFile(handle: number, f: (file: Deno.FsFile, h: Handle) => Promise<number>): Promise<number> {
     const h = this.handles.get(handle);
     if (!h || h.file === null) return Promise.resolve(-EBADF);
     const file = h.file;
-    return this.serial(h, () => f(file));
+    return this.serial(h, () => f(file, h));
+  }
+
+  /** Moves the file position to pos unless it is there already; it is unknown until the I/O succeeds. */
+  private async seekTo(file: Deno.FsFile, h: Handle, pos: number): Promise<void> {
+    if (h.pos !== pos) await file.seek(pos, Deno.SeekMode.Start);
+    h.pos = -1;
   }
 
   /** Real path of an existing object inside the share, or a negative errno. */
@@ -210,27 +219,29 @@ export class DenoFileSystem implements FileSystem {
   }
 
   read(handle: number, buf: Uint8Array, pos: number): Promise<number> {
-    return this.onFile(handle, async (file) => {
-      await file.seek(pos, Deno.SeekMode.Start);
+    return this.onFile(handle, async (file, h) => {
+      await this.seekTo(file, h, pos);
       let done = 0;
       while (done < buf.length) {
         const n = await file.read(buf.subarray(done));
         if (n === null || n === 0) break;
         done += n;
       }
+      h.pos = pos + done;
       return done;
     });
   }
 
   write(handle: number, buf: Uint8Array, pos: number): Promise<number> {
-    return this.onFile(handle, async (file) => {
-      await file.seek(pos, Deno.SeekMode.Start);
+    return this.onFile(handle, async (file, h) => {
+      await this.seekTo(file, h, pos);
       let done = 0;
       while (done < buf.length) {
         const n = await file.write(buf.subarray(done));
         if (n <= 0) return -EIO;
         done += n;
       }
+      h.pos = pos + done;
       return done;
     });
   }
@@ -355,9 +366,9 @@ export class DenoFileSystem implements FileSystem {
   }
 
   /**
-   * Deno has no statfs API of its own. node:fs statfs works under Deno but needs
-   * --allow-sys=statfs, which the launcher does not grant: then the volume size is reported as
-   * 0 (unknown). Run deno with --allow-sys=statfs to report the real numbers.
+   * Deno has no statfs API of its own. node:fs statfs works under Deno with --allow-sys=statfs
+   * (scripts/run-deno.mjs grants it); without that permission the volume size is reported as
+   * 0 (unknown).
    */
   private async hostStatfs(): Promise<StatfsFn | null> {
     if (this.statfsFn !== undefined) return this.statfsFn;

@@ -9,11 +9,15 @@ import { listen } from "./net.ts";
 const coreUrl = new URL("../build/core.wasm", import.meta.url);
 const enc = new TextEncoder();
 
-/** Writes all of text to a standard stream (writeSync may write only part of it). */
+/** Writes a line to a standard stream (writeSync may write only part of it); never throws. */
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
   const bytes = enc.encode(`${text}\n`);
-  let off = 0;
-  while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
+  try {
+    let off = 0;
+    while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
+  } catch {
+    // stream closed (e.g. the reader went away): a log line must not break the caller
+  }
 }
 
 /** crypto.getRandomValues fills at most 65536 bytes per call. */

@@ -75,7 +75,11 @@ class Connection implements CoreConn {
   async serve(core: Core): Promise<void> {
     const id = this.id;
     while (!this.closedConn) {
-      const view = core.rxView(id);
+      let view = core.rxView(id);
+      while (!view && !this.closedConn && core.isOpen(id)) {
+        await core.waitReadable(id); // the core's frame memory is full: read again later
+        view = core.rxView(id);
+      }
       if (!view) break;
       let n: number | null;
       try {

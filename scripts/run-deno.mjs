@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run start:deno -- ARGS`: starts the Deno host (host-deno/main.ts) with only the permissions
-// the arguments call for — read/write on the share directories, read on build/core.wasm and the
-// config and users files, net on the listen addresses — and prints the exact deno command line.
+// the arguments call for — read on the share directories (write on the writable ones), read on
+// build/core.wasm and the config and users files, net on the listen addresses — and prints the
+// exact deno command line.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { constants } from "node:os";
@@ -43,7 +44,7 @@ const netAddr = (addr, port) => (addr.includes(":") ? `[${addr}]:${port}` : `${a
  */
 async function permissions(argv) {
   const cli = await loadParser();
-  const perms = { read: withReal(coreWasm), write: [], net: [] };
+  const perms = { read: withReal(coreWasm), write: [], net: [], sys: [] };
   let cmd;
   try {
     cmd = cli.parseArgs(argv);
@@ -78,9 +79,12 @@ async function permissions(argv) {
     }
     const paths = withReal(share.path);
     perms.read.push(...paths);
-    perms.write.push(...paths);
+    if (!share.readOnly) perms.write.push(...paths); // read-only shares: no write access at all
   }
   perms.net = config.global.interfaces.map((a) => netAddr(a, config.global.port));
+  // Free space of the shares' volumes (clients refuse to copy onto a volume reporting 0 free);
+  // "statfs" grants only that one system call.
+  perms.sys = ["statfs"];
   return perms;
 }
 
@@ -107,6 +111,7 @@ const denoArgs = [
   ...flag("allow-read", perms.read),
   ...flag("allow-write", perms.write),
   ...flag("allow-net", perms.net),
+  ...flag("allow-sys", perms.sys),
   mainTs,
   ...argv,
 ];

@@ -26,6 +26,9 @@ function denoCommand(output: string): string[] {
   return (line as string).split(" ");
 }
 
+/** Paths and their real paths (the launcher grants both), sorted. */
+const withReal = (...ps: string[]) => [...new Set(ps.flatMap((p) => [p, realpathSync(p)]))].sort();
+
 /** The comma-separated values of --NAME=…, or null when the flag is absent. */
 function flagValues(argv: string[], name: string): string[] | null {
   const a = argv.find((x) => x.startsWith(`--${name}=`) || x === `--${name}`);
@@ -49,18 +52,27 @@ test("deno: runs with only the permissions it needs", () => {
   assert.ok(main > 0, argv.join(" "));
   const flags = argv.slice(1, main);
   assert.is(flags[0], "run");
-  for (const f of flags) assert.not.match(f, /^(-A|--allow-all|--allow-(env|run|ffi|sys|import|hrtime|scripts)\b)/, `unexpected flag ${f}`);
+  for (const f of flags) {
+    if (f === "--allow-sys=statfs") continue; // the one system call for free-space reporting
+    assert.not.match(f, /^(-A|--allow-all|--allow-(env|run|ffi|sys|import|hrtime|scripts)\b)/, `unexpected flag ${f}`);
+  }
+  assert.ok(flags.includes("--allow-sys=statfs"), "free space can be reported");
   assert.equal(flagValues(flags, "allow-net"), [`127.0.0.1:${srv.port}`]);
-  const share = realpathSync(srv.share);
   const usersDb = join(srv.dir, "users.db");
-  assert.equal(flagValues(flags, "allow-write")?.sort(), [...new Set([srv.share, share])].sort());
-  assert.equal(
-    flagValues(flags, "allow-read")?.sort(),
-    [...new Set([join(repoRoot, "build/core.wasm"), srv.share, share, usersDb, realpathSync(usersDb)])].sort(),
-  );
+  assert.equal(flagValues(flags, "allow-write")?.sort(), withReal(srv.share));
+  assert.equal(flagValues(flags, "allow-read")?.sort(), withReal(join(repoRoot, "build/core.wasm"), srv.share, usersDb));
   assert.ok(flags.includes("--no-prompt"), "permission prompts are disabled");
   // the arguments reach the host unchanged
   assert.equal(argv.slice(main + 1), ["--port", String(srv.port), "--users", usersDb, srv.share]);
+  // the running deno process (the launcher's child) has exactly the printed command line (Linux /proc)
+  const pid = srv.proc.pid as number;
+  const children = `/proc/${pid}/task/${pid}/children`;
+  if (existsSync(children)) {
+    const kids = readFileSync(children, "utf8").trim().split(/\s+/).filter(Boolean);
+    assert.is(kids.length, 1, `launcher children: ${kids.join(",")}`);
+    const cmdline = readFileSync(`/proc/${kids[0]}/cmdline`, "utf8").split("\0").filter((x) => x !== "");
+    assert.equal(cmdline.slice(1), argv.slice(1), "argv of the deno process");
+  }
 });
 
 test("deno: smbclient -L lists the share and IPC$, as guest and as a user", async () => {
@@ -144,6 +156,35 @@ test("deno: stop (SIGTERM through the launcher ends deno)", async () => {
   const proc = srv.proc;
   await srv.stop();
   assert.is(proc.exitCode, 0, srv.output());
+});
+
+test("deno: with --config, read-only shares get read access only", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "smbtest-deno-conf-"));
+  const ro = join(dir, "ro");
+  const rw = join(dir, "rw");
+  mkdirSync(ro);
+  mkdirSync(rw);
+  writeFileSync(join(ro, "hello.txt"), "hello");
+  const conf = join(dir, "smb.conf");
+  writeFileSync(conf, "[ro]\n  path = ro\n  guest ok = yes\n[rw]\n  path = rw\n  read only = no\n  guest ok = yes\n");
+  const s = await startServer({ runtime: "deno", args: ["--config", conf], noPath: true });
+  try {
+    const flags = denoCommand(s.output());
+    assert.equal(flagValues(flags, "allow-write")?.sort(), withReal(rw));
+    assert.equal(flagValues(flags, "allow-read")?.sort(), withReal(join(repoRoot, "build/core.wasm"), conf, ro, rw));
+    const cwd = join(dir, "local");
+    mkdirSync(cwd);
+    const r = await smbclient(s.port, "ro", "get hello.txt hello.back; put hello.back again.txt", { cwd });
+    assert.is(readFileSync(join(cwd, "hello.back"), "utf8"), "hello", r.out);
+    assert.match(r.out, /NT_STATUS_ACCESS_DENIED/, r.out);
+    assert.not.ok(existsSync(join(ro, "again.txt")));
+    const r2 = await smbclient(s.port, "rw", "put hello.back copy.txt", { cwd });
+    assert.is(r2.code, 0, r2.out);
+    assert.is(readFileSync(join(rw, "copy.txt"), "utf8"), "hello");
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("deno: users add through the launcher writes a private users file, with write access to it only", async () => {
