@@ -31,6 +31,9 @@ declare namespace Bun {
     /** Immediate close (RST). */
     terminate(): void;
     setNoDelay(enable?: boolean): boolean;
+    /** Stops delivering `data` until resume(). */
+    pause(): void;
+    resume(): void;
   }
 
   interface SocketHandler<Data> {

@@ -1,6 +1,7 @@
 // Bun sockets for the core: Bun.listen with one copy per received chunk; sends hand core
 // memory to the unbuffered socket.write and keep the unwritten rest in a per-connection FIFO
 // that `drain` continues (Bun does not buffer partial writes itself).
+import process from "node:process";
 import type { Core } from "../host-common/core.ts";
 import type { Listener } from "../host-common/main.ts";
 import type { Logger } from "../host-common/log.ts";
@@ -50,65 +51,78 @@ function fail(st: ConnState): void {
 
 /** Starts a listener on address:port whose connections are served by core. */
 export function listen(core: Core, address: string, port: number, log: Logger): Promise<Listener> {
+  /**
+   * Runs a handler body. Bun hands exceptions thrown by socket handlers to `error` and keeps
+   * running; a core panic (or a host bug) must end the process as it does under Node.
+   */
+  const guard = <A extends unknown[]>(f: (...a: A) => void) => (...a: A): void => {
+    try {
+      f(...a);
+    } catch (e) {
+      log(0, `Fatal: ${(e as Error)?.stack ?? String(e)}`);
+      process.exit(1);
+    }
+  };
   /** The socket closed or failed: fail pending sends, tell the core once. */
-  const finish = (st: ConnState): void => {
-    if (st.closed) return;
+  const finish = (st: ConnState | undefined): void => {
+    if (!st || st.closed) return;
     st.closed = true;
     fail(st);
     if (st.id !== 0) core.closed(st.id);
+  };
+  const open = (sock: Sock): void => {
+    sock.setNoDelay(true);
+    const st: ConnState = { id: 0, queue: [], ending: false, closed: false };
+    sock.data = st;
+    const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+    const id = core.accept(
+      {
+        write: (data, done) => {
+          if (st.closed || st.ending) return done(false);
+          st.queue.push({ data, off: 0, done });
+          if (st.queue.length === 1) flush(sock, st);
+        },
+        close: () => {
+          if (st.ending || st.closed) return;
+          st.ending = true;
+          sock.end(); // runs the close handler (synchronously) → finish()
+        },
+        pause: () => sock.pause(),
+        resume: () => sock.resume(),
+      },
+      peer,
+    );
+    if (id === 0) {
+      st.ending = true;
+      sock.end();
+      return;
+    }
+    st.id = id;
+    // closed while the core handled the accept (before the id was known here)
+    if (st.closed) core.closed(id);
+    else log(3, `Connection ${id} from ${peer}`);
   };
   try {
     const server = Bun.listen<ConnState>({
       hostname: address,
       port,
       socket: {
-        open(sock) {
-          sock.setNoDelay(true);
-          const st: ConnState = { id: 0, queue: [], ending: false, closed: false };
-          sock.data = st;
-          const peer = `${sock.remoteAddress}:${sock.remotePort}`;
-          const id = core.accept(
-            {
-              write: (data, done) => {
-                if (st.closed || st.ending) return done(false);
-                st.queue.push({ data, off: 0, done });
-                if (st.queue.length === 1) flush(sock, st);
-              },
-              close: () => {
-                if (st.ending || st.closed) return;
-                st.ending = true;
-                sock.end(); // runs the close handler → finish()
-              },
-            },
-            peer,
-          );
-          if (id === 0) {
-            st.ending = true;
-            sock.end();
-            return;
-          }
-          st.id = id;
-          // closed while the core handled the accept (before the id was known here)
-          if (st.closed) core.closed(id);
-          else log(3, `Connection ${id} from ${peer}`);
-        },
-        data(sock, chunk) {
+        open: guard(open),
+        data: guard((sock: Sock, chunk: Uint8Array) => {
           const st = sock.data;
           if (st && st.id !== 0 && !st.closed) core.receive(st.id, chunk);
-        },
-        drain(sock) {
+        }),
+        drain: guard((sock: Sock) => {
           if (sock.data) flush(sock, sock.data);
-        },
-        close(sock, err) {
-          if (!sock.data) return;
-          if (err) log(3, `Connection ${sock.data.id}: ${err.message}`);
+        }),
+        close: guard((sock: Sock, err?: Error) => {
+          if (err) log(3, `Connection ${sock.data?.id}: ${err.message}`);
           finish(sock.data);
-        },
-        error(sock, err) {
-          if (!sock.data) return;
-          log(3, `Connection ${sock.data.id}: ${err.message}`);
+        }),
+        error: guard((sock: Sock, err: Error) => {
+          log(3, `Connection ${sock.data?.id}: ${err.message}`);
           finish(sock.data);
-        },
+        }),
       },
     });
     return Promise.resolve({ close: () => server.stop() });
