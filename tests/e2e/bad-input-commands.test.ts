@@ -176,4 +176,16 @@ attack("CREATE of ..\\x and other escapes → STATUS_OBJECT_NAME_INVALID, nothin
   assert.not.ok(existsSync("/tmp/x") && statSync("/tmp/x").mtimeMs > Date.now() - 60000, "no /tmp/x");
 });
 
+attack("names from the wire cannot forge log lines (control characters are escaped; CWE-117)", async () => {
+  const c = await connectAnonymous(srv.port);
+  const forged = "2001-01-01T00:00:00.000Z WARN Disconnecting 127.0.0.1:1: forged";
+  const m = await c.request(Command.TREE_CONNECT, treeConnectBody(`\\\\127.0.0.1\\x\n${forged}\u001b[31m`));
+  assert.is(hexStatus(m.status), hexStatus(0xc00000cc), "STATUS_BAD_NETWORK_NAME");
+  c.end();
+  await new Promise((r) => setTimeout(r, 200));
+  const lines = srv.output().split("\n");
+  assert.not.ok(lines.some((l) => l.startsWith("2001-01-01")), "a client-supplied share name started a log line of its own");
+  assert.not.ok(srv.output().includes("\u001b"), "a client-supplied escape sequence reached the log unescaped");
+});
+
 test.run();

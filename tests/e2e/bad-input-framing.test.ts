@@ -103,6 +103,23 @@ test("half a frame that stalls: the server keeps serving everyone else meanwhile
   }
 });
 
+test("64 connections each stalling a maximum-size frame: the server keeps serving everyone else", async () => {
+  // 0x80ffff bytes is below MaxWriteSize (8 MiB) + headroom, so each header alone is accepted
+  const stallers = await Promise.all(Array.from({ length: 64 }, () => fresh(true)));
+  for (const s of stallers) s.sendRaw(Buffer.from([0x00, 0x80, 0xff, 0xff, 0xfe, 0x53, 0x4d, 0x42]));
+  await new Promise((r) => setTimeout(r, 200));
+  try {
+    await underAttack(srv, async () => {
+      const other = await connectAnonymous(srv.port);
+      const e = await other.echo();
+      other.end();
+      assert.is(e.status, Status.SUCCESS, "ECHO on a new connection while 64 others stall");
+    });
+  } finally {
+    for (const s of stallers) s.end();
+  }
+});
+
 attack("SMB2 message shorter than the 64-byte header → disconnect without a reply (3.3.5.2.6)", async () => {
   const c = await fresh();
   c.sendFrame(header({ command: Command.NEGOTIATE, messageId: 0 }).subarray(0, 40));

@@ -60,6 +60,7 @@ for (const rt of runtimes) {
         assert.not.match(r.out.replace(/NT_STATUS_NOT_SUPPORTED getting alt name[^\n]*/g, ""), /NT_STATUS_/, r.out);
         for (const f of small) assert.is(sha(readFileSync(`${f}.back`)), sha(readFileSync(f)), `${f} round trip`);
         assert.match(r.out, /f65537\.bin\s+A\s+65537/);
+        assert.match(r.out, /blocks of size \d+\. [1-9]\d* blocks available/, "free space is reported");
         assert.match(r.out, /stream: \[::\$DATA\], 1 bytes/);
         assert.not.ok(existsSync(join(srv.share, d)), "directory removed on the server");
       });

@@ -4,11 +4,16 @@
 import * as assert from "uvu/assert";
 import { startServer, type RunningServer } from "./server.ts";
 import { smbclient } from "./smbclient.ts";
-import { Smb2Client, connectAnonymous, parseMessages, hexStatus, Status, type Smb2Message } from "./smb2-raw.ts";
+import { type Smb2Client, connectAnonymous, parseMessages, hexStatus, Status, type Smb2Message } from "./smb2-raw.ts";
 
 /** Starts the Node host with warnings/info logged (disconnect reasons are WARN lines). */
-export function startBadInputServer(): Promise<RunningServer> {
-  return startServer({ runtime: "node", args: ["--log-level", "1"] });
+export async function startBadInputServer(): Promise<RunningServer> {
+  try {
+    return await startServer({ runtime: "node", args: ["--log-level", "1"] });
+  } catch (e) {
+    console.error(`cannot start the server: ${(e as Error).message}`); // uvu hides errors of before hooks
+    throw e;
+  }
 }
 
 /** Seeded PRNG (mulberry32) so fuzz failures reproduce; BAD_INPUT_SEED overrides the seed. */
@@ -78,7 +83,7 @@ export const disconnectLine = (c: Smb2Client) => new RegExp(`WARN Disconnecting 
 export function assertAlive(srv: RunningServer): void {
   assert.is(srv.proc.exitCode, null, `server exited:\n${srv.output()}`);
   assert.is(srv.proc.signalCode, null, `server killed:\n${srv.output()}`);
-  assert.not.match(srv.output(), /Core panic|RuntimeError|unreachable/i, "the core trapped");
+  assert.not.match(srv.output(), /Core panic|RuntimeError/, "the core trapped");
 }
 
 export interface AttackOptions {

@@ -14,7 +14,9 @@ export function preauthContext(hashAlgorithms = [1], salt: Uint8Array = randomBy
   const d = Buffer.alloc(4 + hashAlgorithms.length * 2 + salt.length);
   d.writeUInt16LE(hashAlgorithms.length, 0);
   d.writeUInt16LE(salt.length, 2);
-  hashAlgorithms.forEach((a, i) => d.writeUInt16LE(a, 4 + i * 2));
+  hashAlgorithms.forEach((a, i) => {
+    d.writeUInt16LE(a, 4 + i * 2);
+  });
   d.set(salt, 4 + hashAlgorithms.length * 2);
   return { type: 1, data: d };
 }
@@ -22,7 +24,9 @@ export function preauthContext(hashAlgorithms = [1], salt: Uint8Array = randomBy
 const u16list = (type: number, ids: number[]): NegotiateContext => {
   const d = Buffer.alloc(2 + ids.length * 2);
   d.writeUInt16LE(ids.length, 0);
-  ids.forEach((a, i) => d.writeUInt16LE(a, 2 + i * 2));
+  ids.forEach((a, i) => {
+    d.writeUInt16LE(a, 2 + i * 2);
+  });
   return { type, data: d };
 };
 /** SMB2_ENCRYPTION_CAPABILITIES (2.2.3.1.2): AES-128-GCM, AES-128-CCM by default. */
@@ -52,7 +56,9 @@ export function negotiateBody(dialects: number[], o: NegotiateOptions = {}): Buf
   fixed.writeUInt16LE(o.securityMode ?? 1, 4);
   fixed.writeUInt32LE(o.capabilities ?? 0x7f, 8);
   fixed.set(o.clientGuid ?? randomBytes(16), 12);
-  dialects.forEach((d, i) => fixed.writeUInt16LE(d, 36 + i * 2));
+  dialects.forEach((d, i) => {
+    fixed.writeUInt16LE(d, 36 + i * 2);
+  });
   const contexts = dialects.includes(0x0311) ? (o.contexts ?? defaultContexts()) : [];
   const parts: Buffer[] = [fixed];
   let off = 64 + fixed.length;

@@ -32,12 +32,14 @@ test("core.wasm imports exactly `interface host`, and exports a fixed-size memor
   assert.ok(mem && mem.kind === "memory");
 });
 
+const ops_: Record<string, unknown> = { ...A };
+
 test("operation codes in host-common/abi.ts match the enum in abi.wit", () => {
   const ops = [...block("op").matchAll(/^\s+([\w-]+) = (\d+)/gm)];
   assert.ok(ops.length >= 17);
   for (const [, name, value] of ops) {
-    const key = `OP_${snake(name).toUpperCase()}` as keyof typeof A;
-    assert.is(A[key], Number(value), key);
+    const key = `OP_${snake(name).toUpperCase()}`;
+    assert.is(ops_[key], Number(value), key);
   }
 });
 
