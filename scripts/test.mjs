@@ -1,7 +1,7 @@
 // `npm test`: installs what the tests need from Debian, builds, type-checks (tsc, deno check,
 // the Bun config), lints, runs the unit and end-to-end tests, and ends with "N passed, N failed".
 import { spawnSync, spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
