@@ -22,6 +22,19 @@ const SMB2_INDEX_SPECIFIED: u8 = 0x04;
 const SMB2_REOPEN: u8 = 0x10;
 const OUT_OFFSET: u16 = 64 + 8;
 const STAGING: u32 = 64 * 1024;
+/** Room for one host record of the longest name (96 + 255 UTF-16 units as UTF-8 ≤ 861). */
+const STAGING_MIN: u32 = 1024;
+
+/**
+ * How many bytes of host records to ask for: about what the client's buffer can take (host
+ * records and SMB entries are of similar size), so the host does not stat entries that cannot
+ * be returned — a single-entry enumeration must not cost a stat of the whole directory.
+ */
+function stagingSize(b: usize): u32 {
+  if ((Flags(b) & SMB2_RETURN_SINGLE_ENTRY) != 0) return STAGING_MIN;
+  const want = OutputBufferLength(b);
+  return want < STAGING_MIN ? STAGING_MIN : want > STAGING ? STAGING : want;
+}
 const STEP_DOTS = 1;
 const STEP_ENTRIES = 2;
 
@@ -58,7 +71,7 @@ export function smb2QueryDirectory(r: Request): u32 {
     return done(r, o, S.STATUS_SUCCESS);
   }
   let p = r.p0;
-  const end = r.p0 + <usize>STAGING;
+  const end = r.p0 + <usize>stagingSize(r.body);
   for (let i = 0; i < res; i++) {
     const rec = direntRecLen(p);
     if (rec < DIRENT_HEADER || p + <usize>rec > end || DIRENT_HEADER + direntNameLen(p) > rec) {
@@ -150,7 +163,7 @@ function emit(r: Request, o: Open, name: string, st: usize, attrs: u32): bool {
 
 function readMore(r: Request, o: Open): u32 {
   if (r.p0 == 0) {
-    r.p0 = r.takeTmp(STAGING);
+    r.p0 = r.takeTmp(stagingSize(r.body));
     if (r.p0 == 0) return done(r, o, S.STATUS_INSUFFICIENT_RESOURCES);
   }
   // A pattern without wildcards names one file: stop after it was found.
@@ -158,7 +171,7 @@ function readMore(r: Request, o: Open): u32 {
   const flags = r.s0.length > 0 ? READDIR_RESCAN : 0;
   r.s0 = "";
   r.step = STEP_ENTRIES;
-  const st = ioReaddir(r, o, <u32>(o.dirIndex - 2), r.p0, STAGING, flags);
+  const st = ioReaddir(r, o, <u32>(o.dirIndex - 2), r.p0, stagingSize(r.body), flags);
   if (st != S.STATUS_INTERNAL_WAIT) return done(r, o, st);
   return st;
 }
