@@ -4,6 +4,7 @@ import { Conn, conns, newConnId } from "../smb2/conn";
 import { rxBuf, rxCap, rxCommit, rxTimers } from "../smb2/framing";
 import { now_ms } from "./imports";
 import { endConn } from "../smb2/teardown";
+import { runReady } from "../smb2/async";
 import { sqHead, sqCount, sqConsume, complete } from "../fs/io";
 import { bufAlloc, bufFree, buffersInUse } from "../util/buffers";
 import { loadConfig, globalCfg, shares } from "../config";
@@ -94,6 +95,7 @@ export function conn_open(peerPtr: usize, peerLen: i32): u32 {
 export function conn_closed(id: u32): void {
   if (!conns.has(id)) return;
   endConn(conns.get(id));
+  runReady();
 }
 
 /** Where to write received bytes for the connection (0 for an unknown id). */
@@ -112,6 +114,7 @@ export function rx_cap(id: u32): u32 {
 export function rx_commit(id: u32, n: u32): void {
   if (!conns.has(id)) return;
   rxCommit(conns.get(id), n);
+  runReady();
 }
 
 /** Pointer to the first pending submission record (64 bytes each). */
@@ -132,6 +135,7 @@ export function sq_consume(n: u32): void {
 /** Completion of a submitted operation: result >= 0, or -errno. */
 export function io_done(reqId: u32, result: i32): void {
   if (!complete(reqId, result)) logWarn("Ignoring completion of unknown request " + reqId.toString());
+  runReady();
 }
 
 /** Timer tick (frame and handshake timeouts); returns the next deadline in ms, or 0 for none. */
@@ -142,6 +146,7 @@ export function tick(nowMs: f64): f64 {
     const d = rxTimers(unchecked(list[i]), nowMs);
     if (d > 0 && (next == 0 || d < next)) next = d;
   }
+  runReady();
   return next;
 }
 

@@ -1,6 +1,7 @@
 // Open-table operations: FileId lookup for a request (with compound FileId propagation,
 // MS-SMB2 3.3.5.2.7.2), and closing opens with share-mode and delete-on-close bookkeeping.
 import { Open, opens, releaseFileNode } from "./open";
+import { cancelPending } from "../smb2/async";
 import { submit, OP_CLOSE, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
 import { Request } from "../smb2/request";
 import { Session, Tree } from "../smb2/session";
@@ -33,6 +34,7 @@ export function lookupOpen(r: Request, p: usize): Open | null {
 export function detachOpen(o: Open): bool {
   if (o.closed) return false;
   o.closed = true;
+  cancelPending(o.session.conn, o, null, null);
   if (opens.has(o.volatileId)) opens.delete(o.volatileId);
   o.session.openCount--;
   const pipe = o.pipe;

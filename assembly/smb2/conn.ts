@@ -3,6 +3,7 @@ import { CreditWindow } from "./credits";
 import { bufAlloc, bufFree } from "../util/buffers";
 import { wipe } from "../util/bytes";
 import { Session } from "./session";
+import { Request } from "./request";
 import { IoWaiter } from "../fs/io";
 import { sendDone } from "./transport";
 
@@ -60,6 +61,9 @@ export class Conn extends IoWaiter {
   preauthHash: usize = 0;
 
   credits: CreditWindow = new CreditWindow();
+  /** Requests answered STATUS_PENDING and not yet completed, by AsyncId. */
+  asyncOps: Map<u64, Request> = new Map<u64, Request>();
+  nextAsyncId: u64 = 1;
   sessions: Map<u64, Session> = new Map<u64, Session>();
 
   constructor(id: u32, peer: string) {

@@ -7,6 +7,7 @@ import { Request, getRequest, putRequest, setResume, MAX_COMPOUND } from "./requ
 import { Session, Tree, SESSION_VALID, SESSION_IN_PROGRESS, SESSION_EXPIRED } from "./session";
 import { endSession } from "./teardown";
 import { relatedCheckIds, relatedCheckFile, relatedUpdate } from "./related";
+import { STATUS_INTERNAL_ASYNC, setAsyncResume } from "./async";
 import { submit, OP_CLOSE } from "../fs/io";
 import { validateRequest, COMMAND_FLAGS, V_NEEDS_SESSION, V_NEEDS_TREE } from "./validate";
 import { verifyRequest, signResponse } from "./signing";
@@ -41,11 +42,14 @@ function resume(r: Request): void {
   runChain(r, true);
 }
 setResume(resume);
+setAsyncResume(resume);
 
 /** Drops a request whose connection went away while it waited. */
 function dropRequest(r: Request): void {
   const c = r.conn;
-  if (c !== null) c.inFlight--;
+  if (c === null) return;
+  c.inFlight--;
+  if (r.async && c.asyncOps.has(r.asyncId)) c.asyncOps.delete(r.asyncId);
   putRequest(r);
 }
 
@@ -75,12 +79,21 @@ function runChain(r: Request, resuming: bool): void {
     let st: u32;
     if (resuming) {
       resuming = false;
-      st = stillValid(r, c);
-      if (!c.alive) {
-        dropRequest(r);
-        return;
+      if (r.async && r.asyncDone) {
+        // the wait ended with a final status (granted, or cancelled by CANCEL/close/tdis/logoff)
+        if (!c.alive) {
+          dropRequest(r);
+          return;
+        }
+        st = isErrorStatus(r.asyncResult) ? r.asyncResult : callHandler(r);
+      } else {
+        st = stillValid(r, c);
+        if (!c.alive) {
+          dropRequest(r);
+          return;
+        }
+        if (st == S.STATUS_SUCCESS) st = callHandler(r);
       }
-      if (st == S.STATUS_SUCCESS) st = callHandler(r);
     } else {
       if (!c.alive) {
         dropRequest(r);
@@ -97,6 +110,10 @@ function runChain(r: Request, resuming: bool): void {
     if (st == S.STATUS_INTERNAL_WAIT) {
       r.waiting = true;
       return;
+    }
+    if (st == STATUS_INTERNAL_ASYNC) {
+      if (!r.async) sendInterim(r, c);
+      return; // stays on its wait list until woken
     }
     endCommand(r, c, st);
     if (H.NextCommand(r.hdr) == 0) {
@@ -251,8 +268,16 @@ function endCommand(r: Request, c: Conn, st: u32): void {
   if (r.session !== null) H.setSessionId(rh, (r.session as Session).id);
   if (r.tree !== null) H.setTreeId(rh, (r.tree as Tree).id);
   else if (r.related) H.setTreeId(rh, r.rel.treeId);
-  const granted = c.credits.grant(H.Credit(r.hdr), c.supportsMultiCredit ? H.CreditCharge(r.hdr) : 1);
-  H.setCredit(rh, granted);
+  if (r.async) {
+    // final response of an async operation: credits were granted with the interim response
+    H.setFlags(rh, H.Flags(rh) | H.SMB2_FLAGS_ASYNC_COMMAND);
+    H.setAsyncId(rh, r.asyncId);
+    H.setCredit(rh, 0);
+    if (c.asyncOps.has(r.asyncId)) c.asyncOps.delete(r.asyncId);
+  } else {
+    const granted = c.credits.grant(H.Credit(r.hdr), c.supportsMultiCredit ? H.CreditCharge(r.hdr) : 1);
+    H.setCredit(rh, granted);
+  }
   relatedUpdate(r, st);
   r.respLen = r.rhOff + 64 + r.outLen;
   // Sign when the session requires it or the client signed the request (3.3.4.1.1).
@@ -267,11 +292,50 @@ function endCommand(r: Request, c: Conn, st: u32): void {
 }
 
 function sendResponse(r: Request, c: Conn): void {
-  const last = r.index;
-  if (r.respLen <= 4 || (last == 0 && r.command == H.SMB2_CANCEL)) {
-    dropRequest(r);
+  flushResponses(r, c);
+  dropRequest(r);
+}
+
+/**
+ * MS-SMB2 3.3.4.2: the interim response of a command going asynchronous, sent at once with
+ * the responses before it in the chain; the final response later goes out on its own.
+ */
+function sendInterim(r: Request, c: Conn): void {
+  const id = c.nextAsyncId++;
+  if (!r.reserve(9)) {
+    disconnect(c, "out of memory for an interim response");
     return;
   }
+  const o = r.out;
+  store<u16>(o, 9);
+  store<u16>(o, 0, 2);
+  store<u32>(o, 0, 4);
+  store<u8>(o, 0, 8);
+  r.outLen = 9;
+  const rh = r.rh;
+  H.writeResponseHeader(rh, r.hdr, S.STATUS_PENDING);
+  H.setFlags(rh, H.Flags(rh) | H.SMB2_FLAGS_ASYNC_COMMAND);
+  H.setAsyncId(rh, id);
+  if (r.session !== null) H.setSessionId(rh, (r.session as Session).id);
+  H.setCredit(rh, c.credits.grant(H.Credit(r.hdr), c.supportsMultiCredit ? H.CreditCharge(r.hdr) : 1));
+  r.respLen = r.rhOff + 64 + 9;
+  unchecked((r.respOffs[r.index] = r.rhOff));
+  unchecked((r.signWith[r.index] = null)); // interim responses are not signed (3.3.4.1.1)
+  flushResponses(r, c);
+  r.async = true;
+  r.asyncId = id;
+  c.asyncOps.set(id, r);
+  // the final response is a chain of one
+  r.index = 0;
+  r.respLen = 4;
+  r.rhOff = 4;
+  r.hashResponse = 0;
+}
+
+/** Signs and sends the responses built so far in r.resp (which then belongs to the connection). */
+function flushResponses(r: Request, c: Conn): void {
+  const last = r.index;
+  if (r.respLen <= 4 || (last == 0 && r.command == H.SMB2_CANCEL)) return;
   const resp = r.resp;
   store<u32>(resp, bswap<u32>(r.respLen - 4));
   let n = 0;
@@ -294,14 +358,15 @@ function sendResponse(r: Request, c: Conn): void {
     r.endSessionAfter = null;
     endSession(ending);
   }
-  if (n == 0) {
-    dropRequest(r);
-    return;
-  }
+  if (n == 0) return;
   sendBuffer(c, resp, r.respCap, r.respLen);
   r.resp = 0;
   r.respCap = 0;
-  dropRequest(r);
+  r.respLen = 4;
+}
+
+@inline function isErrorStatus(st: u32): bool {
+  return (st >>> 30) == 3;
 }
 
 

@@ -2,6 +2,7 @@
 // Requests are pooled: the hot path (READ/WRITE) allocates no managed objects.
 import { IoWaiter } from "../fs/io";
 import { Related } from "./related";
+import { WaitList, unschedule } from "./async";
 import { endIo } from "../fs/handles";
 import { bufAlloc, bufFree } from "../util/buffers";
 import { Conn } from "./conn";
@@ -31,6 +32,17 @@ export class Request extends IoWaiter {
   step: i32 = 0;
   ioResult: i32 = 0;
   waiting: bool = false;
+  // asynchronous processing (smb2/async.ts)
+  /** An interim STATUS_PENDING was sent; the final response carries AsyncId. */
+  async: bool = false;
+  asyncId: u64 = 0;
+  /** The wait list the request is on, if any. */
+  waitingOn: WaitList | null = null;
+  /** Set by whoever ended the wait with a final status (a grant, or a cancellation). */
+  asyncDone: bool = false;
+  asyncResult: u32 = 0;
+  /** Queued to run again (async.ts ready list). */
+  scheduled: bool = false;
   /** The open whose host handle the pending operation uses (its inflight count is ended on completion). */
   ioOpen: Open | null = null;
   /** The pending operation returns a new host handle (OP_OPEN): close it if nobody can use it. */
@@ -153,6 +165,13 @@ export class Request extends IoWaiter {
     this.o0 = null;
     this.ioOpen = null;
     this.ioOpensHandle = false;
+    this.async = false;
+    this.asyncId = 0;
+    this.asyncDone = false;
+    this.asyncResult = 0;
+    unschedule(this);
+    const w = this.waitingOn;
+    if (w !== null) w.remove(this);
     this.endSessionAfter = null;
     this.s0 = "";
     this.s1 = "";
