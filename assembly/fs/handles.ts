@@ -2,6 +2,7 @@
 // MS-SMB2 3.3.5.2.7.2), and closing opens with share-mode and delete-on-close bookkeeping.
 import { Open, opens, releaseFileNode } from "./open";
 import { cancelPending } from "../smb2/async";
+import { releaseLocksOf } from "./locks";
 import { submit, OP_CLOSE, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
 import { Request } from "../smb2/request";
 import { Session, Tree } from "../smb2/session";
@@ -47,6 +48,7 @@ export function detachOpen(o: Open): bool {
   if (n !== null) {
     const i = n.opens.indexOf(o);
     if (i >= 0) n.opens.splice(i, 1);
+    releaseLocksOf(n, o);
     if (o.deleteOnClose) n.deletePending = true;
     if (n.opens.length == 0 && n.deletePending) deleteNow = true;
     releaseFileNode(n);

@@ -2,12 +2,18 @@
 import { Session, Tree } from "../smb2/session";
 import { RpcPipe } from "../rpc/pipe";
 import { random_fill } from "../abi/imports";
+import { ByteLock } from "./locks";
+import { WaitList } from "../smb2/async";
 
 /** State shared by all opens of one file (MS-FSA 2.1.1.4 Stream / File). */
 export class FileNode {
   key: string;
   opens: Array<Open> = new Array<Open>(0);
   deletePending: bool = false;
+  /** Byte-range locks held on the file (fs/locks.ts). */
+  locks: Array<ByteLock> = new Array<ByteLock>(0);
+  /** LOCK requests waiting for a range to become free. */
+  lockWaiters: WaitList = new WaitList();
 
   constructor(key: string) {
     this.key = key;
@@ -76,5 +82,5 @@ export function getFileNode(share: u32, path: string): FileNode {
 }
 
 export function releaseFileNode(n: FileNode): void {
-  if (n.opens.length == 0 && fileNodes.has(n.key)) fileNodes.delete(n.key);
+  if (n.opens.length == 0 && n.locks.length == 0 && n.lockWaiters.length == 0 && fileNodes.has(n.key)) fileNodes.delete(n.key);
 }

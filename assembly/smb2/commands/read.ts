@@ -10,6 +10,7 @@ import { ioRead } from "../../fs/ops";
 import * as A from "../../fs/access";
 import { errnoToStatus } from "../../fs/errno";
 import { chargeCovers } from "../credits";
+import { ioConflicts } from "../../fs/locks";
 
 const DATA_OFFSET: u8 = 0x50; // header (64) + fixed response body (16)
 const MAX_OFFSET: u64 = 0x1f_ffff_ffff_ffff; // offsets are carried to the host as f64
@@ -58,6 +59,8 @@ export function smb2Read(r: Request): u32 {
       respond(r, 0);
       return S.STATUS_SUCCESS;
     }
+    const node = o.node;
+    if (node !== null && ioConflicts(node, o, off, <u64>len, false)) return S.STATUS_FILE_LOCK_CONFLICT;
     r.o0 = o;
     r.step = 1;
     return ioRead(r, o, r.out + 16, len, off);

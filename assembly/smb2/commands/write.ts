@@ -12,6 +12,7 @@ import * as A from "../../fs/access";
 import { errnoToStatus } from "../../fs/errno";
 import { stSize } from "../../fs/stat";
 import { chargeCovers } from "../credits";
+import { ioConflicts } from "../../fs/locks";
 
 const MAX_OFFSET: u64 = 0x1f_ffff_ffff_ffff;
 const APPEND_OFFSET: u64 = 0xffff_ffff_ffff_ffff;
@@ -66,6 +67,8 @@ export function smb2Write(r: Request): u32 {
         respond(r, 0);
         return S.STATUS_SUCCESS;
       }
+      const node = o.node;
+      if (node !== null && ioConflicts(node, o, off, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
       r.u0 = off;
       r.step = 2;
       return ioWrite(r, o, data, len, off);
@@ -79,6 +82,8 @@ export function smb2Write(r: Request): u32 {
         respond(r, 0);
         return S.STATUS_SUCCESS;
       }
+      const node = o.node;
+      if (node !== null && ioConflicts(node, o, r.u0, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
       r.step = 2;
       return ioWrite(r, o, r.hdr + <usize>DataOffset(b), len, r.u0);
     }
