@@ -47,6 +47,14 @@ export const OP_FSYNC = 21;
 export const OP_READDIR = 22;
 export const OP_STATFS = 23;
 export const OP_UTIMES = 24;
+export const OP_XATTR_GET = 30;
+export const OP_XATTR_SET = 31;
+export const OP_XATTR_LIST = 32;
+export const OP_XATTR_DEL = 33;
+
+/** OP_XATTR_SET flags. */
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
 
 export const OPEN_READ = 1;
 export const OPEN_WRITE = 2;
@@ -65,8 +73,16 @@ export const S_TYPE_DIR = 2;
 export const S_TYPE_SYMLINK = 3;
 export const S_TYPE_OTHER = 4;
 
-/** Directory entry record header: u32 recLen, u16 nameLen, u16 0, u32 index, u32 0, stat. */
-export const DIRENT_HEADER = 16 + STAT_SIZE;
+/**
+ * Extended stat record (assembly/fs/stat.ts): stat, u32 meta flags, u32 DOSATTRIB length,
+ * u32 EA size, u32 0, 64 bytes of DOSATTRIB value. Filled when the stat buffer is this long.
+ */
+export const STAT_EX_SIZE = 160;
+export const META_VALID = 1;
+export const META_DOSATTRIB_MAX = 64;
+
+/** Directory entry record header: u32 recLen, u16 nameLen, u16 0, u32 index, u32 0, stat-ex. */
+export const DIRENT_HEADER = 16 + STAT_EX_SIZE;
 
 /** Statfs record: f64 blocks, f64 bfree, f64 bavail, u32 bsize (32 bytes). */
 export const STATFS_SIZE = 32;

@@ -396,6 +396,11 @@ export class Core {
       case A.OP_READDIR: p = fs.readdir(target, offset, mem.subarray(ptr, ptr + len), flags); break;
       case A.OP_STATFS: p = fs.statfs(target, mem.subarray(ptr2, ptr2 + len2)); break;
       case A.OP_UTIMES: p = fs.utimes(target, offset, arg); break;
+      // the value is copied now: the core may reuse its memory once the record is consumed
+      case A.OP_XATTR_GET: p = fs.xattrGet(target, this.str(ptr, len), mem.subarray(ptr2, ptr2 + len2)); break;
+      case A.OP_XATTR_SET: p = fs.xattrSet(target, this.str(ptr, len), mem.slice(ptr2, ptr2 + len2), flags); break;
+      case A.OP_XATTR_LIST: p = fs.xattrList(target, mem.subarray(ptr2, ptr2 + len2)); break;
+      case A.OP_XATTR_DEL: p = fs.xattrDel(target, this.str(ptr, len)); break;
       default:
         if (reqId !== 0) this.complete(reqId, -EINVAL);
         return;

@@ -2,7 +2,11 @@
 // a share (named by index) and on host handles. Results are >= 0, or a negative errno.
 
 export interface FileSystem {
-  /** Opens (or creates) share:path; fills `stat` (80-byte record) for the opened object. */
+  /**
+   * Opens (or creates) share:path; fills `stat` for the opened object: the 80-byte record, and
+   * when `stat` is at least STAT_EX_SIZE long the DOSATTRIB/EA-size extension (abi.wit stat-ex).
+   * The same holds for every `stat` buffer below.
+   */
   open(share: number, path: string, flags: number, mode: number, stat: Uint8Array): Promise<number>;
   close(handle: number): Promise<number>;
   /** Reads into buf at file position pos; returns bytes read (0 at end of file). */
@@ -22,6 +26,14 @@ export interface FileSystem {
   statfs(share: number, out: Uint8Array): Promise<number>;
   /** Sets times in ms since the epoch; NaN leaves one unchanged. */
   utimes(handle: number, atimeMs: number, mtimeMs: number): Promise<number>;
+  /** xattr-get: copies min(size, out.length) bytes; returns the value's full size, or -ENODATA. */
+  xattrGet(handle: number, name: string, out: Uint8Array): Promise<number>;
+  /** xattr-set (flags XATTR_CREATE / XATTR_REPLACE); value may be read after this call returns. */
+  xattrSet(handle: number, name: string, value: Uint8Array, flags: number): Promise<number>;
+  /** xattr-list: NUL-terminated names; returns the full length (what fits is copied). */
+  xattrList(handle: number, out: Uint8Array): Promise<number>;
+  /** xattr-del: 0, or -ENODATA. */
+  xattrDel(handle: number, name: string): Promise<number>;
 }
 
 /** A stat result in the form the runtimes give (Node/Bun Stats, Deno FileInfo mapped). */

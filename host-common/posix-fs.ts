@@ -1,13 +1,17 @@
 // The FileSystem capability on `node:fs` (Node's own API, and Bun's native implementation of
 // it). Paths come from the core relative to a share; every one is resolved and checked to
-// stay inside its share's real directory, symlinks included (review item V9).
+// stay inside its share's real directory, symlinks included (review item V9). Extended
+// attributes and the stat-ex metadata come from host-common/xattrs.ts.
 import * as fs from "node:fs";
 import { promisify } from "node:util";
 import { EBADF, EXSHARE, negErrno } from "./errno.ts";
-import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE } from "./abi.ts";
+import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE, STAT_EX_SIZE } from "./abi.ts";
 import type { FileSystem, StatLike } from "./fs-types.ts";
 import { putDirent, putStat, putStatfs } from "./records.ts";
 import type { SharePaths } from "./share-paths.ts";
+import { isSidecarPath, putMeta, renameHandlePaths, SIDECAR_DIR, XattrStores } from "./xattrs.ts";
+
+const ENOENT = 2;
 
 const fsRead = (fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
   new Promise<number>((res, rej) => fs.read(fd, b, off, len, pos, (e, n) => (e ? rej(e) : res(n))));
@@ -53,8 +57,16 @@ function toStatLike(s: fs.Stats): StatLike {
 export class PosixFileSystem implements FileSystem {
   private handles = new Map<number, Handle>();
   private nextHandle = 1;
+  private xattrs: XattrStores;
 
-  constructor(private shares: SharePaths) {}
+  constructor(private shares: SharePaths) {
+    this.xattrs = new XattrStores(shares);
+  }
+
+  /** Fills the stat-ex extension when the core asked for it. */
+  private async meta(share: number, path: string, stat: Uint8Array): Promise<void> {
+    if (stat.length >= STAT_EX_SIZE) putMeta(stat, await this.xattrs.meta(share, path));
+  }
 
   private add(h: Handle): number {
     let id = this.nextHandle;
@@ -66,6 +78,7 @@ export class PosixFileSystem implements FileSystem {
 
   /** Real path of an existing object inside the share, or a negative errno. */
   private async existing(share: number, path: string): Promise<string | number> {
+    if (isSidecarPath(path)) return -ENOENT;
     const full = this.shares.join(share, path);
     if (full === null) return -EXSHARE;
     try {
@@ -78,6 +91,7 @@ export class PosixFileSystem implements FileSystem {
 
   /** Path for a new entry: the real parent (inside the share) + the leaf name. */
   private async fresh(share: number, path: string): Promise<string | number> {
+    if (isSidecarPath(path)) return -ENOENT;
     const slash = path.lastIndexOf("/");
     const parent = await this.existing(share, slash < 0 ? "" : path.slice(0, slash));
     if (typeof parent === "number") return parent;
@@ -91,6 +105,7 @@ export class PosixFileSystem implements FileSystem {
       const s = await P.stat(real);
       if (!s.isDirectory()) return -20; // ENOTDIR
       putStat(stat, toStatLike(s));
+      await this.meta(share, real, stat);
       return this.add({ share, fd: null, path: real, dir: true, listing: null });
     }
     const target = flags & OPEN_CREATE ? await this.fresh(share, path) : await this.existing(share, path);
@@ -102,6 +117,8 @@ export class PosixFileSystem implements FileSystem {
     const fd = await fsOpen(target, f, mode);
     try {
       putStat(stat, toStatLike(await fsFstat(fd)));
+      if (flags & OPEN_EXCL) await this.xattrs.created(share, target);
+      await this.meta(share, target, stat);
     } catch (e) {
       await fsClose(fd);
       return negErrno(e);
@@ -150,6 +167,7 @@ export class PosixFileSystem implements FileSystem {
     if (!h) return -EBADF;
     const s = h.fd !== null ? await fsFstat(h.fd) : await P.stat(h.path);
     putStat(stat, toStatLike(s));
+    await this.meta(h.share, h.path, stat);
     return 0;
   }
 
@@ -157,6 +175,7 @@ export class PosixFileSystem implements FileSystem {
     const real = await this.existing(share, path);
     if (typeof real === "number") return real;
     putStat(stat, toStatLike(await P.stat(real)));
+    await this.meta(share, real, stat);
     return 0;
   }
 
@@ -164,12 +183,14 @@ export class PosixFileSystem implements FileSystem {
     const target = await this.fresh(share, path);
     if (typeof target === "number") return target;
     await P.mkdir(target, { mode });
+    await this.xattrs.created(share, target);
     return 0;
   }
 
   async unlink(share: number, path: string): Promise<number> {
     const target = await this.fresh(share, path);
     if (typeof target === "number") return target;
+    await this.xattrs.deleting(share, target);
     await P.unlink(target);
     return 0;
   }
@@ -177,6 +198,8 @@ export class PosixFileSystem implements FileSystem {
   async rmdir(share: number, path: string): Promise<number> {
     const target = await this.fresh(share, path);
     if (typeof target === "number") return target;
+    if ((await P.readdir(target)).length > 0) return -39; // ENOTEMPTY, before dropping its xattrs
+    await this.xattrs.deleting(share, target);
     await P.rmdir(target);
     return 0;
   }
@@ -191,6 +214,7 @@ export class PosixFileSystem implements FileSystem {
       if (exists) return -17; // EEXIST
     }
     await P.rename(src, dst);
+    renameHandlePaths(this.handles.values(), share, src, dst);
     return 0;
   }
 
@@ -223,7 +247,7 @@ export class PosixFileSystem implements FileSystem {
       } catch {
         continue; // vanished since the snapshot
       }
-      const next = putDirent(out, off, i, name, toStatLike(s));
+      const next = putDirent(out, off, i, name, toStatLike(s), await this.xattrs.meta(h.share, `${h.path}/${name}`));
       if (next < 0) break;
       off = next;
       count++;
@@ -235,7 +259,10 @@ export class PosixFileSystem implements FileSystem {
   private async snapshot(share: number, dir: string): Promise<string[]> {
     const entries = await P.readdir(dir, { withFileTypes: true });
     const names: string[] = [];
+    const atRoot = dir === this.shares.root(share);
     for (const e of entries) {
+      if (atRoot && e.name.toLowerCase() === SIDECAR_DIR) continue; // the sidecar store
+
       if (e.isSymbolicLink()) {
         const real = await P.realpath(`${dir}/${e.name}`).catch(() => null);
         if (real === null || !this.shares.contains(share, real)) continue;
@@ -262,5 +289,34 @@ export class PosixFileSystem implements FileSystem {
     if (h.fd !== null) await fsFutimes(h.fd, a / 1000, m / 1000);
     else await P.utimes(h.path, a / 1000, m / 1000);
     return 0;
+  }
+
+  /** The share and path of a handle's object (xattrs are path-based: @napi-rs/xattr has no fd API). */
+  private target(handle: number): Handle | null {
+    return this.handles.get(handle) ?? null;
+  }
+
+  async xattrGet(handle: number, name: string, out: Uint8Array): Promise<number> {
+    const h = this.target(handle);
+    if (!h) return -EBADF;
+    return this.xattrs.get(h.share, h.path, name, out);
+  }
+
+  async xattrSet(handle: number, name: string, value: Uint8Array, flags: number): Promise<number> {
+    const h = this.target(handle);
+    if (!h) return -EBADF;
+    return this.xattrs.set(h.share, h.path, name, value, flags);
+  }
+
+  async xattrList(handle: number, out: Uint8Array): Promise<number> {
+    const h = this.target(handle);
+    if (!h) return -EBADF;
+    return this.xattrs.list(h.share, h.path, out);
+  }
+
+  async xattrDel(handle: number, name: string): Promise<number> {
+    const h = this.target(handle);
+    if (!h) return -EBADF;
+    return this.xattrs.remove(h.share, h.path, name);
   }
 }

@@ -1,7 +1,8 @@
-// Encoders for the records hosts write into core memory: stat, directory entries, statfs
-// (layouts in assembly/fs/stat.ts, assembly/fs/dirent.ts, assembly/fs/ops.ts).
-import { DIRENT_HEADER, STAT_SIZE, S_TYPE_DIR, S_TYPE_FILE, S_TYPE_OTHER, S_TYPE_SYMLINK } from "./abi.ts";
+// Encoders for the records hosts write into core memory: stat (with its stat-ex extension),
+// directory entries, statfs (layouts in assembly/fs/stat.ts, assembly/fs/dirent.ts, assembly/fs/ops.ts).
+import { DIRENT_HEADER, STAT_EX_SIZE, STAT_SIZE, S_TYPE_DIR, S_TYPE_FILE, S_TYPE_OTHER, S_TYPE_SYMLINK } from "./abi.ts";
 import type { StatLike } from "./fs-types.ts";
+import { putMeta, type FileMeta } from "./xattrs.ts";
 
 const enc = new TextEncoder();
 
@@ -29,10 +30,10 @@ export function putStat(out: Uint8Array, s: StatLike): void {
 }
 
 /**
- * Appends one directory entry record (for snapshot position index) at off; returns the new
- * offset, or -1 when it does not fit in out.
+ * Appends one directory entry record (for snapshot position index) at off, with the entry's
+ * DOSATTRIB/EA size in its stat-ex; returns the new offset, or -1 when it does not fit in out.
  */
-export function putDirent(out: Uint8Array, off: number, index: number, name: string, s: StatLike): number {
+export function putDirent(out: Uint8Array, off: number, index: number, name: string, s: StatLike, meta: FileMeta): number {
   const nameBytes = enc.encode(name);
   if (nameBytes.length > 0xffff) return off; // cannot be represented; skip
   const rec = (DIRENT_HEADER + nameBytes.length + 7) & ~7;
@@ -44,6 +45,7 @@ export function putDirent(out: Uint8Array, off: number, index: number, name: str
   view.setUint32(8, index, true);
   view.setUint32(12, 0, true);
   writeStat(view, 16, s);
+  putMeta(out.subarray(off + 16, off + 16 + STAT_EX_SIZE), meta);
   out.set(nameBytes, off + DIRENT_HEADER);
   out.fill(0, off + DIRENT_HEADER + nameBytes.length, off + rec);
   return off + rec;

@@ -2,12 +2,15 @@
 // Deno.readDir, …). Containment as host-common/posix-fs.ts: every path is resolved and checked to
 // stay inside its share's real directory, symlinks included (review item V9). FsFile has no
 // positional I/O, so the operations on one handle run one after the other (seek when needed,
-// then read/write).
+// then read/write). Extended attributes (host-common/xattrs.ts) are path-based: FsFile has no
+// fd to give @napi-rs/xattr, so a handle's xattrs use the path it was opened with (kept up to
+// date across renames made through this server).
 import { EBADF, EIO, EXSHARE, negErrno } from "../host-common/errno.ts";
-import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE } from "../host-common/abi.ts";
+import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE, STAT_EX_SIZE } from "../host-common/abi.ts";
 import type { FileSystem, StatLike } from "../host-common/fs-types.ts";
 import { putDirent, putStat, putStatfs } from "../host-common/records.ts";
 import type { SharePaths } from "../host-common/share-paths.ts";
+import { isSidecarPath, putMeta, renameHandlePaths, SIDECAR_DIR, XattrStores } from "../host-common/xattrs.ts";
 
 const ENOENT = 2;
 const EACCES = 13;
@@ -15,6 +18,7 @@ const EEXIST = 17;
 const ENOTDIR = 20;
 const EISDIR = 21;
 const ELOOP = 40;
+const ENOTEMPTY = 39;
 
 interface Handle {
   share: number;
@@ -74,8 +78,17 @@ export class DenoFileSystem implements FileSystem {
   private handles = new Map<number, Handle>();
   private nextHandle = 1;
   private statfsFn: StatfsFn | null | undefined;
+  private xattrs: XattrStores;
 
-  constructor(private shares: SharePaths) {}
+  constructor(private shares: SharePaths) {
+    // a read-only share (no write permission) is probed without writing to it
+    this.xattrs = new XattrStores(shares, (root) => Deno.permissions.querySync({ name: "write", path: root }).state === "granted");
+  }
+
+  /** Fills the stat-ex extension when the core asked for it. */
+  private async meta(share: number, path: string, stat: Uint8Array): Promise<void> {
+    if (stat.length >= STAT_EX_SIZE) putMeta(stat, await this.xattrs.meta(share, path));
+  }
 
   private add(share: number, file: Deno.FsFile | null, path: string, dir: boolean): number {
     let id = this.nextHandle;
@@ -108,6 +121,7 @@ export class DenoFileSystem implements FileSystem {
 
   /** Real path of an existing object inside the share, or a negative errno. */
   private async existing(share: number, path: string): Promise<string | number> {
+    if (isSidecarPath(path)) return -ENOENT;
     const full = this.shares.join(share, path);
     if (full === null) return -EXSHARE;
     try {
@@ -120,6 +134,7 @@ export class DenoFileSystem implements FileSystem {
 
   /** Path for a new entry: the real parent (inside the share) + the leaf name. */
   private async fresh(share: number, path: string): Promise<string | number> {
+    if (isSidecarPath(path)) return -ENOENT;
     const slash = path.lastIndexOf("/");
     const parent = await this.existing(share, slash < 0 ? "" : path.slice(0, slash));
     if (typeof parent === "number") return parent;
@@ -192,12 +207,15 @@ export class DenoFileSystem implements FileSystem {
         const s = await Deno.stat(real);
         if (!s.isDirectory) return -ENOTDIR;
         putStat(stat, toStatLike(s));
+        await this.meta(share, real, stat);
         return this.add(share, null, real, true);
       }
       const r = await this.openFile(share, path, flags, mode);
       if (typeof r === "number") return r;
       try {
         putStat(stat, toStatLike(await r.file.stat()));
+        if (flags & OPEN_EXCL) await this.xattrs.created(share, r.path);
+        await this.meta(share, r.path, stat);
       } catch (e) {
         r.file.close();
         return errno(e);
@@ -251,6 +269,7 @@ export class DenoFileSystem implements FileSystem {
     if (!h) return Promise.resolve(-EBADF);
     return this.serial(h, async () => {
       putStat(stat, toStatLike(h.file !== null ? await h.file.stat() : await Deno.stat(h.path)));
+      await this.meta(h.share, h.path, stat);
       return 0;
     });
   }
@@ -260,6 +279,7 @@ export class DenoFileSystem implements FileSystem {
       const real = await this.existing(share, path);
       if (typeof real === "number") return real;
       putStat(stat, toStatLike(await Deno.stat(real)));
+      await this.meta(share, real, stat);
       return 0;
     });
   }
@@ -269,6 +289,7 @@ export class DenoFileSystem implements FileSystem {
       const target = await this.fresh(share, path);
       if (typeof target === "number") return target;
       await Deno.mkdir(target, { mode });
+      await this.xattrs.created(share, target);
       return 0;
     });
   }
@@ -281,6 +302,10 @@ export class DenoFileSystem implements FileSystem {
       const s = await Deno.lstat(target);
       if (dir && !s.isDirectory) return -ENOTDIR;
       if (!dir && s.isDirectory) return -EISDIR;
+      if (dir) {
+        for await (const _ of Deno.readDir(target)) return -ENOTEMPTY; // before dropping its xattrs
+      }
+      await this.xattrs.deleting(share, target);
       await Deno.remove(target);
       return 0;
     });
@@ -305,6 +330,7 @@ export class DenoFileSystem implements FileSystem {
         if (exists) return -EEXIST;
       }
       await Deno.rename(src, dst);
+      renameHandlePaths(this.handles.values(), share, src, dst);
       return 0;
     });
   }
@@ -343,7 +369,7 @@ export class DenoFileSystem implements FileSystem {
         } catch {
           continue; // vanished since the snapshot
         }
-        const next = putDirent(out, off, i, name, toStatLike(s));
+        const next = putDirent(out, off, i, name, toStatLike(s), await this.xattrs.meta(h.share, `${h.path}/${name}`));
         if (next < 0) break;
         off = next;
         count++;
@@ -355,7 +381,9 @@ export class DenoFileSystem implements FileSystem {
   /** Names in a directory, without symlinks that lead outside the share. */
   private async snapshot(share: number, dir: string): Promise<string[]> {
     const names: string[] = [];
+    const atRoot = dir === this.shares.root(share);
     for await (const e of Deno.readDir(dir)) {
+      if (atRoot && e.name.toLowerCase() === SIDECAR_DIR) continue; // the sidecar store
       if (e.isSymlink) {
         const real = await Deno.realPath(`${dir}/${e.name}`).catch(() => null);
         if (real === null || !this.shares.contains(share, real)) continue;
@@ -402,5 +430,28 @@ export class DenoFileSystem implements FileSystem {
       else await Deno.utime(h.path, a, m);
       return 0;
     });
+  }
+
+  /** xattrs of a handle's object, by the path it was opened with (see the file comment). */
+  private xattrOp(handle: number, f: (h: Handle) => Promise<number>): Promise<number> {
+    const h = this.handles.get(handle);
+    if (!h) return Promise.resolve(-EBADF);
+    return guard(() => f(h));
+  }
+
+  xattrGet(handle: number, name: string, out: Uint8Array): Promise<number> {
+    return this.xattrOp(handle, (h) => this.xattrs.get(h.share, h.path, name, out));
+  }
+
+  xattrSet(handle: number, name: string, value: Uint8Array, flags: number): Promise<number> {
+    return this.xattrOp(handle, (h) => this.xattrs.set(h.share, h.path, name, value, flags));
+  }
+
+  xattrList(handle: number, out: Uint8Array): Promise<number> {
+    return this.xattrOp(handle, (h) => this.xattrs.list(h.share, h.path, out));
+  }
+
+  xattrDel(handle: number, name: string): Promise<number> {
+    return this.xattrOp(handle, (h) => this.xattrs.remove(h.share, h.path, name));
   }
 }

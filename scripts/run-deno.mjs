@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run start:deno -- ARGS`: starts the Deno host (host-deno/main.ts) with only the permissions
 // the arguments call for — read on the share directories (write on the writable ones), read on
-// build/core.wasm and the config and users files, net on the listen addresses — and prints the
-// exact deno command line.
+// build/core.wasm and the config and users files, net on the listen addresses, FFI on exactly the
+// @napi-rs/xattr addon file (extended attributes) — and prints the exact deno command line.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { constants } from "node:os";
@@ -13,6 +13,19 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const deno = resolve(root, "node_modules/.bin/deno");
 const mainTs = resolve(root, "host-deno/main.ts");
 const coreWasm = resolve(root, "build/core.wasm");
+
+/**
+ * The @napi-rs/xattr addon of this platform (host-common/xattr-native.ts), or null. Deno's
+ * --allow-ffi takes paths: only this file may be loaded as native code.
+ */
+async function xattrAddon() {
+  try {
+    const native = await import(new URL("../dist/host-common/xattr-native.js", import.meta.url).href);
+    return native.addonFiles(resolve(root, "node_modules")).find((f) => existsSync(f)) ?? null;
+  } catch {
+    return null;
+  }
+}
 
 async function loadParser() {
   try {
@@ -44,7 +57,7 @@ const netAddr = (addr, port) => (addr.includes(":") ? `[${addr}]:${port}` : `${a
  */
 async function permissions(argv) {
   const cli = await loadParser();
-  const perms = { read: withReal(coreWasm), write: [], net: [], sys: [] };
+  const perms = { read: withReal(coreWasm), write: [], net: [], sys: [], ffi: [] };
   let cmd;
   try {
     cmd = cli.parseArgs(argv);
@@ -85,6 +98,12 @@ async function permissions(argv) {
   // Free space of the shares' volumes (clients refuse to copy onto a volume reporting 0 free);
   // "statfs" grants only that one system call.
   perms.sys = ["statfs"];
+  // Extended attributes (DOS attributes, create times, EAs): the one native addon file.
+  const addon = await xattrAddon();
+  if (addon !== null) {
+    perms.read.push(...withReal(addon));
+    perms.ffi.push(...withReal(addon));
+  }
   return perms;
 }
 
@@ -112,6 +131,7 @@ const denoArgs = [
   ...flag("allow-write", perms.write),
   ...flag("allow-net", perms.net),
   ...flag("allow-sys", perms.sys),
+  ...flag("allow-ffi", perms.ffi),
   mainTs,
   ...argv,
 ];

@@ -5,10 +5,11 @@ import { writeTimes } from "./info";
 
 /**
  * Host record: u32 recLen, u16 nameLen, u16 0, u32 index (position in the host's snapshot of
- * the directory), u32 0, stat (80 bytes), UTF-8 name, padding to 8. Entries that vanished
- * between the snapshot and the stat are left out, so indexes may skip.
+ * the directory), u32 0, extended stat (160 bytes: stat, DOSATTRIB and EA size, stat.ts),
+ * UTF-8 name, padding to 8. Entries that vanished between the snapshot and the stat are left
+ * out, so indexes may skip.
  */
-export const DIRENT_HEADER: u32 = 16 + St.STAT_SIZE;
+export const DIRENT_HEADER: u32 = 16 + St.STAT_EX_SIZE;
 
 @inline export function direntRecLen(p: usize): u32 { return load<u32>(p, 0); }
 @inline export function direntNameLen(p: usize): u32 { return <u32>load<u16>(p, 4); }
@@ -50,7 +51,8 @@ export function writeDirEntry(cls: u8, p: usize, name: string, st: usize, attrs:
     store<u64>(p, St.allocationSize(st), 48);
     store<u32>(p, attrs, 56);
     store<u32>(p, nameBytes, 60);
-    // EaSize (64) = 0; ShortNameLength = 0 (no 8.3 names)
+    // EaSize (all but FileDirectoryInformation); ShortNameLength = 0 (no 8.3 names)
+    if (cls != FileDirectoryInformation) store<u32>(p, St.eaSize(st), 64);
     if (cls == FileIdBothDirectoryInformation) store<u64>(p, St.fileIndex(st), 96);
     else if (cls == FileIdFullDirectoryInformation) store<u64>(p, St.fileIndex(st), 72);
   }

@@ -1,7 +1,9 @@
-// FSCC file information classes (MS-FSCC 2.4) encoded from a host stat record and an Open.
+// FSCC file information classes (MS-FSCC 2.4) encoded from a host stat record (with its
+// DOSATTRIB/EA extension, stat.ts) and an Open.
 import { Open } from "./open";
 import * as St from "./stat";
 import { leafName, windowsPath } from "./path";
+import { stickyChangeTime } from "./changetime";
 
 export const INFO_EMPTY: i32 = -2;
 export const INFO_UNAVAILABLE: i32 = -1;
@@ -50,24 +52,28 @@ export function writeOpenInfo(p: usize, st: usize, o: Open, isPipe: bool): void 
     store<u32>(p, St.FILE_ATTRIBUTE_NORMAL, 48);
     return;
   }
-  writeTimes(p, st);
+  writeTimes(p, st, o);
   store<u64>(p, St.allocationSize(st), 32);
   store<u64>(p, St.endOfFile(st), 40);
   store<u32>(p, openAttributes(st, o), 48);
   store<u32>(p, 0, 52);
 }
 
-/** CreationTime, LastAccessTime, LastWriteTime, ChangeTime (32 bytes). */
-export function writeTimes(p: usize, st: usize): void {
+/**
+ * CreationTime (DOSATTRIB, else birth time), LastAccessTime, LastWriteTime, ChangeTime (an
+ * explicit one set on the open file, else ctime): 32 bytes.
+ */
+export function writeTimes(p: usize, st: usize, o: Open | null = null): void {
   store<u64>(p, St.createTime(st), 0);
   store<u64>(p, St.msToFiletime(St.stAtimeMs(st)), 8);
   store<u64>(p, St.msToFiletime(St.stMtimeMs(st)), 16);
-  store<u64>(p, St.msToFiletime(St.stCtimeMs(st)), 24);
+  const sticky = o !== null ? stickyChangeTime(o) : 0;
+  store<u64>(p, sticky != 0 ? sticky : St.msToFiletime(St.stCtimeMs(st)), 24);
 }
 
 /** FileBasicInformation (2.4.7): 40 bytes. */
 export function writeBasic(p: usize, st: usize, o: Open): u32 {
-  writeTimes(p, st);
+  writeTimes(p, st, o);
   store<u32>(p, openAttributes(st, o), 32);
   store<u32>(p, 0, 36);
   return 40;
@@ -77,9 +83,12 @@ export function writeBasic(p: usize, st: usize, o: Open): u32 {
 export function writeStandard(p: usize, st: usize, o: Open): u32 {
   store<u64>(p, St.allocationSize(st), 0);
   store<u64>(p, St.endOfFile(st), 8);
-  store<u32>(p, St.stNlink(st) == 0 ? 1 : St.stNlink(st), 16);
   const n = o.node;
-  store<u8>(p, (n !== null && (n.deletePending || o.deleteOnClose)) ? 1 : 0, 20);
+  const pending = n !== null && (n.deletePending || o.deleteOnClose);
+  // a delete-pending file has one link fewer (as Windows and Samba report)
+  const links = St.stNlink(st) == 0 ? 1 : St.stNlink(st);
+  store<u32>(p, pending && n !== null && n.deletePending ? links - 1 : links, 16);
+  store<u8>(p, pending ? 1 : 0, 20);
   store<u8>(p, St.stType(st) == St.S_TYPE_DIR ? 1 : 0, 21);
   store<u16>(p, 0, 22);
   return 24;
@@ -112,7 +121,7 @@ export function encodeFileInfo(cls: u8, p: usize, cap: u32, st: usize, o: Open, 
       store<u64>(scratch, St.fileIndex(st));
       return fit(p, cap, scratch, 8);
     case FileEaInformation:
-      store<u32>(scratch, 0);
+      store<u32>(scratch, o.pipe !== null ? 0 : St.eaSize(st));
       return fit(p, cap, scratch, 4);
     case FileAccessInformation:
       store<u32>(scratch, o.grantedAccess);
@@ -148,7 +157,7 @@ export function encodeFileInfo(cls: u8, p: usize, cap: u32, st: usize, o: Open, 
       q += writeBasic(q, st, o);
       q += writeStandard(q, st, o);
       store<u64>(q, St.fileIndex(st)); q += 8;
-      store<u32>(q, 0); q += 4; // EaSize
+      store<u32>(q, St.eaSize(st)); q += 4; // EaSize
       store<u32>(q, o.grantedAccess); q += 4;
       store<u64>(q, o.position); q += 8;
       store<u32>(q, o.createOptions & 0x0000103e); q += 4;
@@ -208,8 +217,8 @@ export function fileInfoMinSize(cls: u8): u32 {
     case FileAttributeTagInformation: return 8;
     case FileNameInformation:
     case FileNormalizedNameInformation: return 4;
-    case FileAllInformation: return 100;
-    case FileStreamInformation: return 24;
+    case FileAllInformation: return 104; // sizeof(FILE_ALL_INFORMATION) with FileName[1], padded
+    case FileStreamInformation: return 32;
     case FileAlternateNameInformation: return 4;
   }
   return 0;

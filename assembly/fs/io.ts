@@ -21,6 +21,10 @@ export const OP_FSYNC: u32 = 21; // target=handle → 0
 export const OP_READDIR: u32 = 22; // target=dir handle offset=index ptr,len=out → entries
 export const OP_STATFS: u32 = 23; // target=share ptr2=statfs out → 0
 export const OP_UTIMES: u32 = 24; // target=handle offset=atimeMs arg=mtimeMs (NaN = keep) → 0
+export const OP_XATTR_GET: u32 = 30; // target=handle name ptr,len → value ptr2,len2 → full size | -ENODATA
+export const OP_XATTR_SET: u32 = 31; // target=handle name ptr,len value ptr2,len2 flags → 0
+export const OP_XATTR_LIST: u32 = 32; // target=handle → names ptr2,len2 (NUL-terminated) → full length
+export const OP_XATTR_DEL: u32 = 33; // target=handle name ptr,len → 0 | -ENODATA
 
 // OP_OPEN flags
 export const OPEN_READ: u32 = 1;

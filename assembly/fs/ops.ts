@@ -5,8 +5,9 @@ import * as S from "../smb2/status";
 import {
   submit, OP_OPEN, OP_READ, OP_WRITE, OP_FSTAT, OP_STAT, OP_MKDIR, OP_RENAME, OP_TRUNCATE,
   OP_FSYNC, OP_READDIR, OP_STATFS, OP_UTIMES, OP_UNLINK, OP_RMDIR,
+  OP_XATTR_GET, OP_XATTR_SET, OP_XATTR_LIST, OP_XATTR_DEL,
 } from "./io";
-import { STAT_SIZE } from "./stat";
+import { STAT_EX_SIZE, clearMeta } from "./stat";
 import { Request } from "../smb2/request";
 import { Open } from "./open";
 import { beginIo } from "./handles";
@@ -16,9 +17,9 @@ import { beginIo } from "./handles";
   return r.scratch;
 }
 
-/** Where a request's statfs result lands. */
+/** Where a request's statfs result lands (after the extended stat record). */
 @inline export function statfsArea(r: Request): usize {
-  return r.scratch + 128;
+  return r.scratch + 160;
 }
 
 export const STATFS_SIZE: u32 = 32;
@@ -37,15 +38,20 @@ function utf8(path: string): ArrayBuffer {
   return String.UTF8.encode(path);
 }
 
+// Stat results are extended records (stat.ts STAT_EX_SIZE): the host adds the file's DOSATTRIB
+// and EA size, so attributes and create times need no extra round trip.
+
 export function ioStat(r: Request, share: u32, path: string): u32 {
   const b = utf8(path);
-  return queued(submit(OP_STAT, r, 0, share, 0, changetype<usize>(b), <u32>b.byteLength, statArea(r), STAT_SIZE, 0, 0));
+  clearMeta(statArea(r));
+  return queued(submit(OP_STAT, r, 0, share, 0, changetype<usize>(b), <u32>b.byteLength, statArea(r), STAT_EX_SIZE, 0, 0));
 }
 
 export function ioOpen(r: Request, share: u32, path: string, flags: u32, mode: u32): u32 {
   const b = utf8(path);
   r.ioOpensHandle = true;
-  return queued(submit(OP_OPEN, r, 0, share, flags, changetype<usize>(b), <u32>b.byteLength, statArea(r), STAT_SIZE, 0, <f64>mode));
+  clearMeta(statArea(r));
+  return queued(submit(OP_OPEN, r, 0, share, flags, changetype<usize>(b), <u32>b.byteLength, statArea(r), STAT_EX_SIZE, 0, <f64>mode));
 }
 
 export function ioMkdir(r: Request, share: u32, path: string, mode: u32): u32 {
@@ -72,7 +78,8 @@ export function ioStatfs(r: Request, share: u32): u32 {
 // the request ends it when the completion arrives (Request.ioDone), before the handler runs.
 
 export function ioFstat(r: Request, o: Open): u32 {
-  const st = queued(submit(OP_FSTAT, r, 0, <u32>o.hostHandle, 0, 0, 0, statArea(r), STAT_SIZE, 0, 0));
+  clearMeta(statArea(r));
+  const st = queued(submit(OP_FSTAT, r, 0, <u32>o.hostHandle, 0, 0, 0, statArea(r), STAT_EX_SIZE, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
@@ -114,6 +121,47 @@ export const READDIR_RESCAN: u32 = 1;
 /** Reads directory entries from host index `index` into [buf, buf+cap). */
 export function ioReaddir(r: Request, o: Open, index: u32, buf: usize, cap: u32, flags: u32): u32 {
   const st = queued(submit(OP_READDIR, r, 0, <u32>o.hostHandle, flags, buf, cap, 0, 0, <f64>index, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
+  return st;
+}
+
+// Extended attributes of an open's file (abi.wit xattr-get/-set/-list/-del). Names are full
+// xattr names ("user.…"), UTF-8.
+
+/** OP_XATTR_SET flags (as setxattr(2)): fail if it exists / if it does not. */
+export const XATTR_CREATE: u32 = 1;
+export const XATTR_REPLACE: u32 = 2;
+
+/**
+ * Reads xattr `name` into [buf, buf+cap). Completes with the value's full size (only
+ * min(size, cap) bytes are copied: size > cap means truncated; cap 0 asks the size), or -ENODATA.
+ */
+export function ioXattrGet(r: Request, o: Open, name: string, buf: usize, cap: u32): u32 {
+  const b = utf8(name);
+  const st = queued(submit(OP_XATTR_GET, r, 0, <u32>o.hostHandle, 0, changetype<usize>(b), <u32>b.byteLength, buf, cap, 0, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
+  return st;
+}
+
+/** Sets xattr `name` to [val, val+len) (flags XATTR_CREATE / XATTR_REPLACE). Completes with 0. */
+export function ioXattrSet(r: Request, o: Open, name: string, val: usize, len: u32, flags: u32): u32 {
+  const b = utf8(name);
+  const st = queued(submit(OP_XATTR_SET, r, 0, <u32>o.hostHandle, flags, changetype<usize>(b), <u32>b.byteLength, val, len, 0, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
+  return st;
+}
+
+/** Lists the xattr names (each NUL-terminated) into [buf, buf+cap); completes with the full length. */
+export function ioXattrList(r: Request, o: Open, buf: usize, cap: u32): u32 {
+  const st = queued(submit(OP_XATTR_LIST, r, 0, <u32>o.hostHandle, 0, 0, 0, buf, cap, 0, 0));
+  if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
+  return st;
+}
+
+/** Removes xattr `name`; completes with 0 or -ENODATA. */
+export function ioXattrDel(r: Request, o: Open, name: string): u32 {
+  const b = utf8(name);
+  const st = queued(submit(OP_XATTR_DEL, r, 0, <u32>o.hostHandle, 0, changetype<usize>(b), <u32>b.byteLength, 0, 0, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, startServer, type RunningServer } from "../helpers/server.ts";
 import { smbclient, smbclientList } from "../helpers/smbclient.ts";
+import { addonFiles } from "../../host-common/xattr-native.ts";
 
 const USERS = { testuser: "pw" };
 const auth = { user: "testuser", password: "pw" };
@@ -52,15 +53,20 @@ test("deno: runs with only the permissions it needs", () => {
   assert.ok(main > 0, argv.join(" "));
   const flags = argv.slice(1, main);
   assert.is(flags[0], "run");
+  // native code: exactly the @napi-rs/xattr addon file (extended attributes), nothing else
+  const addon = addonFiles(join(repoRoot, "node_modules")).find((f) => existsSync(f));
+  assert.ok(addon, "the xattr addon is installed");
   for (const f of flags) {
     if (f === "--allow-sys=statfs") continue; // the one system call for free-space reporting
+    if (f.startsWith("--allow-ffi=")) continue; // checked below
     assert.not.match(f, /^(-A|--allow-all|--allow-(env|run|ffi|sys|import|hrtime|scripts)\b)/, `unexpected flag ${f}`);
   }
   assert.ok(flags.includes("--allow-sys=statfs"), "free space can be reported");
+  assert.equal(flagValues(flags, "allow-ffi")?.sort(), withReal(addon as string));
   assert.equal(flagValues(flags, "allow-net"), [`127.0.0.1:${srv.port}`]);
   const usersDb = join(srv.dir, "users.db");
   assert.equal(flagValues(flags, "allow-write")?.sort(), withReal(srv.share));
-  assert.equal(flagValues(flags, "allow-read")?.sort(), withReal(join(repoRoot, "build/core.wasm"), srv.share, usersDb));
+  assert.equal(flagValues(flags, "allow-read")?.sort(), withReal(join(repoRoot, "build/core.wasm"), srv.share, usersDb, addon as string));
   assert.ok(flags.includes("--no-prompt"), "permission prompts are disabled");
   // the arguments reach the host unchanged
   assert.equal(argv.slice(main + 1), ["--port", String(srv.port), "--users", usersDb, srv.share]);
@@ -171,7 +177,8 @@ test("deno: with --config, read-only shares get read access only", async () => {
   try {
     const flags = denoCommand(s.output());
     assert.equal(flagValues(flags, "allow-write")?.sort(), withReal(rw));
-    assert.equal(flagValues(flags, "allow-read")?.sort(), withReal(join(repoRoot, "build/core.wasm"), conf, ro, rw));
+    const addon = addonFiles(join(repoRoot, "node_modules")).find((f) => existsSync(f)) as string;
+    assert.equal(flagValues(flags, "allow-read")?.sort(), withReal(join(repoRoot, "build/core.wasm"), conf, ro, rw, addon));
     const cwd = join(dir, "local");
     mkdirSync(cwd);
     const r = await smbclient(s.port, "ro", "get hello.txt hello.back; put hello.back again.txt", { cwd });

@@ -1,15 +1,20 @@
 // MS-SMB2 2.2.13/2.2.14 CREATE (3.3.5.9): open or create files and directories in a share,
-// named pipes on IPC$, with dispositions, directory options, share modes and delete-on-close.
+// named pipes on IPC$, with dispositions, directory options, share modes and delete-on-close;
+// DOS attributes and create time (MS-FSA 2.1.5.1.1, 2.1.5.1.2) kept in user.DOSATTRIB, and the
+// ExtA create context (SMB2_CREATE_EA_BUFFER) applied to created and overwritten files.
 import * as S from "../status";
 import { Request } from "../request";
 import { Session, Tree } from "../session";
 import { Open, opens, newVolatileId, getFileNode, releaseFileNode } from "../../fs/open";
-import { parseSmbPath } from "../../fs/path";
-import { ioStat, ioOpen, ioMkdir, statArea } from "../../fs/ops";
+import { parseSmbPath, leafName } from "../../fs/path";
+import { ioStat, ioOpen, ioMkdir, ioFstat, ioXattrSet, statArea } from "../../fs/ops";
 import { OPEN_READ, OPEN_WRITE, OPEN_CREATE, OPEN_EXCL, OPEN_TRUNC, OPEN_DIRECTORY } from "../../fs/io";
 import { errnoToStatus, ENOENT, EEXIST, ENOTDIR } from "../../fs/errno";
 import * as A from "../../fs/access";
+import * as St from "../../fs/stat";
 import { stType, S_TYPE_DIR, S_TYPE_FILE } from "../../fs/stat";
+import { dosattribEncode, DOSATTRIB_NAME } from "../../fs/dosattrib";
+import * as Ea from "../../fs/ea";
 import { writeOpenInfo } from "../../fs/info";
 import { detachOpen } from "../../fs/handles";
 import { rpcPipeOpen } from "../../rpc/pipe";
@@ -37,7 +42,19 @@ const MAX_OPENS_PER_SESSION: i32 = 16384;
 const STEP_STAT = 1;
 const STEP_OPENED = 2;
 const STEP_MKDIR = 3;
+const STEP_DOSATTRIB = 4;
+const STEP_EA = 5;
+const STEP_REFRESH = 6;
 
+/** FileAttributes a CREATE may carry (others, e.g. VOLUME and DEVICE: STATUS_INVALID_PARAMETER). */
+const VALID_CREATE_ATTRIBUTES: u32 = 0x00007fb7;
+const WRITE_DATA_RIGHTS: u32 = A.FILE_WRITE_DATA | A.FILE_APPEND_DATA;
+
+// Request temporaries: n0 = granted access, s0 = path, u0 = create action, u1 = 1 for a
+// directory, p0/u2 = the ExtA list (0 = none); scratch + DOS_AREA = the new DOSATTRIB value,
+// scratch + EA_CURSOR = offset of the next ExtA entry to apply.
+const DOS_AREA: usize = 1024;
+const EA_CURSOR: usize = 1056;
 // Request fields
 @inline function DesiredAccess(b: usize): u32 { return load<u32>(b, 24); }
 @inline function FileAttributes(b: usize): u32 { return load<u32>(b, 28); }
@@ -54,6 +71,9 @@ export function smb2Create(r: Request): u32 {
     case STEP_STAT: return afterStat(r);
     case STEP_MKDIR: return afterMkdir(r);
     case STEP_OPENED: return afterOpen(r);
+    case STEP_DOSATTRIB: return afterDosattrib(r);
+    case STEP_EA: return applyEas(r);
+    case STEP_REFRESH: return afterRefresh(r);
   }
   return S.STATUS_INTERNAL_ERROR;
 }
@@ -77,6 +97,19 @@ function start(r: Request): u32 {
   if (parsed.status != S.STATUS_SUCCESS) return parsed.status;
 
   if (t.share.isIpc) return openPipe(r, parsed.path);
+  if ((FileAttributes(b) & ~VALID_CREATE_ATTRIBUTES) != 0) return S.STATUS_INVALID_PARAMETER;
+  const ea = Ea.findCreateContext(r.hdr, r.cmdLen, b, Ea.CREATE_EA_BUFFER);
+  if (ea == -2) return S.STATUS_INVALID_PARAMETER;
+  r.p0 = 0;
+  r.u2 = 0;
+  if (ea >= 0) {
+    const eaPtr = r.hdr + <usize>(ea >>> 32);
+    const eaLen = <u32>(ea & 0xffffffff);
+    const v = Ea.validateFullEaList(eaPtr, eaLen);
+    if (v != S.STATUS_SUCCESS) return v;
+    r.p0 = eaPtr;
+    r.u2 = eaLen;
+  }
 
   let access = A.mapAccess(desired, t.maximalAccess);
   if (t.readOnly) {
@@ -119,6 +152,10 @@ function afterStat(r: Request): u32 {
     if (path.length == 0 && (opts & FILE_DELETE_ON_CLOSE) != 0) return S.STATUS_CANNOT_DELETE;
     const overwrite = disp == FILE_OVERWRITE || disp == FILE_OVERWRITE_IF || disp == FILE_SUPERSEDE;
     if (isDir && overwrite) return S.STATUS_INVALID_PARAMETER;
+    if (!isDir) {
+      const st = existingFileChecks(r, path, overwrite);
+      if (st != S.STATUS_SUCCESS) return st;
+    }
     const node = getFileNode(t.share.index, path);
     if (node.deletePending) {
       releaseFileNode(node);
@@ -143,6 +180,12 @@ function afterStat(r: Request): u32 {
   if (disp == FILE_OPEN || disp == FILE_OVERWRITE) return S.STATUS_OBJECT_NAME_NOT_FOUND;
   if (t.readOnly) return S.STATUS_ACCESS_DENIED;
   r.u0 = FILE_CREATED;
+  if ((opts & FILE_DIRECTORY_FILE) != 0 && (FileAttributes(b) & St.FILE_ATTRIBUTE_TEMPORARY) != 0) {
+    return S.STATUS_INVALID_PARAMETER;
+  }
+  if ((opts & FILE_DELETE_ON_CLOSE) != 0 && (FileAttributes(b) & St.FILE_ATTRIBUTE_READONLY) != 0) {
+    return S.STATUS_CANNOT_DELETE;
+  }
   if ((opts & FILE_DIRECTORY_FILE) != 0) {
     r.u1 = 1;
     r.step = STEP_MKDIR;
@@ -195,6 +238,116 @@ function afterOpen(r: Request): u32 {
   node.opens.push(o);
   o.node = node;
   register(r, o);
+  if (r.u0 == FILE_OPENED) return respond(r, o);
+  return writeDosattrib(r, o);
+}
+
+/**
+ * MS-FSA 2.1.5.1.2 for an existing file: overwriting must keep HIDDEN and SYSTEM (else
+ * STATUS_ACCESS_DENIED); a READONLY file cannot be opened for writing data, overwritten or
+ * marked delete-on-close (MAXIMUM_ALLOWED then just grants no write rights).
+ */
+function existingFileChecks(r: Request, path: string, overwrite: bool): u32 {
+  const b = r.body;
+  const cur = St.fileAttributes(statArea(r), leafName(path));
+  const fa = FileAttributes(b);
+  if (overwrite) {
+    if ((cur & St.FILE_ATTRIBUTE_HIDDEN) != 0 && (fa & St.FILE_ATTRIBUTE_HIDDEN) == 0) return S.STATUS_ACCESS_DENIED;
+    if ((cur & St.FILE_ATTRIBUTE_SYSTEM) != 0 && (fa & St.FILE_ATTRIBUTE_SYSTEM) == 0) return S.STATUS_ACCESS_DENIED;
+  }
+  if ((cur & St.FILE_ATTRIBUTE_READONLY) == 0) return S.STATUS_SUCCESS;
+  if ((CreateOptions(b) & FILE_DELETE_ON_CLOSE) != 0) return S.STATUS_CANNOT_DELETE;
+  const explicit = A.mapAccess(DesiredAccess(b) & ~A.MAXIMUM_ALLOWED, A.FILE_ALL_ACCESS);
+  if (overwrite || (explicit & WRITE_DATA_RIGHTS) != 0) return S.STATUS_ACCESS_DENIED;
+  r.n0 &= ~WRITE_DATA_RIGHTS;
+  return S.STATUS_SUCCESS;
+}
+
+/**
+ * Stores the attributes and create time of a created, superseded or overwritten file in
+ * user.DOSATTRIB (MS-FSA: new files get ARCHIVE, directories DIRECTORY; supersede replaces the
+ * attributes, overwrite adds to them; the create time of an existing file stays).
+ */
+function writeDosattrib(r: Request, o: Open): u32 {
+  const st = statArea(r);
+  const fa = FileAttributes(r.body) & St.STORED_ATTRIBUTES;
+  let attrs: u32;
+  let created: u64;
+  if (r.u0 == FILE_CREATED) {
+    attrs = o.isDir ? (fa & ~St.FILE_ATTRIBUTE_TEMPORARY) | St.FILE_ATTRIBUTE_DIRECTORY : fa | St.FILE_ATTRIBUTE_ARCHIVE;
+    created = St.fsCreateTime(st);
+  } else {
+    const cur = St.fileAttributes(st, leafName(o.path)) & St.STORED_ATTRIBUTES;
+    attrs = (r.u0 == FILE_SUPERSEDED ? fa : cur | fa) | St.FILE_ATTRIBUTE_ARCHIVE;
+    created = St.createTime(st);
+  }
+  const p = r.scratch + DOS_AREA;
+  const n = dosattribEncode(p, attrs, created);
+  r.o0 = o;
+  r.step = STEP_DOSATTRIB;
+  return ioXattrSet(r, o, DOSATTRIB_NAME, p, n, 0);
+}
+
+function afterDosattrib(r: Request): u32 {
+  const o = r.o0 as Open;
+  if (r.ioResult == 0) {
+    // the response reports what was stored (the stat came before it)
+    const st = statArea(r);
+    memory.copy(St.stDosPtr(st), r.scratch + DOS_AREA, 24);
+    store<u32>(st + 84, 24);
+    store<u32>(st + 80, load<u32>(st + 80) | St.META_VALID);
+  }
+  // A share that cannot store xattrs keeps the attributes derived from the mode.
+  store<u32>(r.scratch + EA_CURSOR, 0);
+  store<u32>(r.scratch + EA_CURSOR, 0, 4); // EAs applied
+  return applyEas(r);
+}
+
+/** Applies the ExtA entries one by one (EAs with a value; internal names are skipped). */
+function applyEas(r: Request): u32 {
+  const o = r.o0 as Open;
+  if (r.step == STEP_EA && r.ioResult < 0) return fail(r, o, eaStatus(r.ioResult));
+  const list = r.p0;
+  const len = <u32>r.u2;
+  let off = load<u32>(r.scratch + EA_CURSOR);
+  while (list != 0 && off < len) {
+    const e = list + <usize>off;
+    const next = load<u32>(e);
+    const nameLen = <u32>load<u8>(e, 5);
+    const valueLen = <u32>load<u16>(e, 6);
+    off = next == 0 ? len : off + next;
+    store<u32>(r.scratch + EA_CURSOR, off);
+    if (valueLen == 0 || Ea.isInternalEa(e + 8, nameLen)) continue;
+    store<u32>(r.scratch + EA_CURSOR, load<u32>(r.scratch + EA_CURSOR, 4) + 1, 4);
+    const name = Ea.EA_PREFIX + String.UTF8.decodeUnsafe(e + 8, <usize>nameLen);
+    r.step = STEP_EA;
+    return ioXattrSet(r, o, name, e + 9 + <usize>nameLen, valueLen, 0);
+  }
+  if (load<u32>(r.scratch + EA_CURSOR, 4) == 0) return respond(r, o);
+  r.step = STEP_REFRESH; // the EA size changed
+  return ioFstat(r, o);
+}
+
+function afterRefresh(r: Request): u32 {
+  const o = r.o0 as Open;
+  if (r.ioResult < 0) return fail(r, o, errnoToStatus(r.ioResult));
+  return respond(r, o);
+}
+
+function eaStatus(res: i32): u32 {
+  if (res == -95) return S.STATUS_EAS_NOT_SUPPORTED; // ENOTSUP
+  if (res == -7 || res == -34 || res == -28) return Ea.STATUS_EA_TOO_LARGE; // E2BIG, ERANGE, ENOSPC
+  return errnoToStatus(res);
+}
+
+/** Undoes the open (the file stays) and fails the CREATE. */
+function fail(r: Request, o: Open, st: u32): u32 {
+  r.open = null;
+  detachOpen(o);
+  return st;
+}
+
+function respond(r: Request, o: Open): u32 {
   writeResponse(r, o, <u32>r.u0, false);
   return S.STATUS_SUCCESS;
 }

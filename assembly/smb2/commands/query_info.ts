@@ -1,5 +1,6 @@
-// MS-SMB2 2.2.37/2.2.38 QUERY_INFO (3.3.5.20): file classes (MS-FSCC 2.4) and filesystem
-// classes (MS-FSCC 2.5). Security and quota information are not supported yet.
+// MS-SMB2 2.2.37/2.2.38 QUERY_INFO (3.3.5.20): file classes (MS-FSCC 2.4; FileFullEaInformation
+// in query_ea.ts) and filesystem classes (MS-FSCC 2.5). Security and quota information are not
+// supported yet.
 import * as S from "../status";
 import { Request } from "../request";
 import { Conn } from "../conn";
@@ -11,6 +12,9 @@ import { errnoToStatus } from "../../fs/errno";
 import { encodeFileInfo, fileInfoMinSize, INFO_EMPTY, INFO_UNAVAILABLE } from "../../fs/info";
 import { encodeFsInfo, fsInfoMinSize, fsInfoNeedsStatfs } from "../../fs/fsinfo";
 import * as A from "../../fs/access";
+import { FileFullEaInformation } from "../../fs/info";
+import { STAT_EX_SIZE } from "../../fs/stat";
+import { queryFullEa, queryFullEaResume, STEP_EA_LIST, STEP_EA_GET } from "./query_ea";
 
 const SMB2_0_INFO_FILE: u8 = 1;
 const SMB2_0_INFO_FILESYSTEM: u8 = 2;
@@ -33,14 +37,20 @@ export function smb2QueryInfo(r: Request): u32 {
     if (OutputBufferLength(b) > c.maxTransactSize) return S.STATUS_INVALID_PARAMETER;
     r.o0 = o;
     if (type == SMB2_0_INFO_FILE) {
+      if (cls == FileFullEaInformation) {
+        if (o.pipe !== null) return S.STATUS_INVALID_PARAMETER;
+        if (!A.granted(o, A.FILE_READ_EA)) return S.STATUS_ACCESS_DENIED;
+        return queryFullEa(r, o);
+      }
       const min = fileInfoMinSize(cls);
       if (min == 0) return S.STATUS_INVALID_INFO_CLASS;
       if (OutputBufferLength(b) < min) return S.STATUS_INFO_LENGTH_MISMATCH;
-      if (!A.granted(o, A.FILE_READ_ATTRIBUTES) && cls != 8 /* Access */ && cls != 14 /* Position */ && cls != 16 /* Mode */ && cls != 17) {
+      // MS-FSA 2.1.5.11: only these classes need FILE_READ_ATTRIBUTES
+      if (!A.granted(o, A.FILE_READ_ATTRIBUTES) && (cls == 4 /* Basic */ || cls == 18 /* All */ || cls == 34 /* NetworkOpen */ || cls == 35 /* AttributeTag */)) {
         return S.STATUS_ACCESS_DENIED;
       }
       if (o.pipe !== null) {
-        memory.fill(statArea(r), 0, 80);
+        memory.fill(statArea(r), 0, STAT_EX_SIZE);
         return finishFile(r, o, cls);
       }
       r.step = 1;
@@ -59,6 +69,7 @@ export function smb2QueryInfo(r: Request): u32 {
     if (type == SMB2_0_INFO_SECURITY || type == SMB2_0_INFO_QUOTA) return S.STATUS_NOT_SUPPORTED;
     return S.STATUS_INVALID_PARAMETER;
   }
+  if (r.step == STEP_EA_LIST || r.step == STEP_EA_GET) return queryFullEaResume(r);
   const o = r.o0 as Open;
   if (r.step == 1) {
     if (r.ioResult < 0) return errnoToStatus(r.ioResult);

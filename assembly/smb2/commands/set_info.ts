@@ -1,15 +1,20 @@
-// MS-SMB2 2.2.39/2.2.40 SET_INFO (3.3.5.21) for file classes: Basic (times), Rename,
-// Disposition, Position, Mode, Allocation and EndOfFile (MS-FSCC 2.4).
+// MS-SMB2 2.2.39/2.2.40 SET_INFO (3.3.5.21) for file classes: Basic (times, attributes and
+// create time in user.DOSATTRIB), Rename, Disposition, Position, Mode, Allocation, EndOfFile and
+// FullEa (MS-FSCC 2.4, MS-FSA 2.1.5.14).
 import * as S from "../status";
 import { Request } from "../request";
 import { Tree } from "../session";
 import { Open, opens, fileNodes, FileNode } from "../../fs/open";
 import { lookupOpen } from "../../fs/handles";
-import { ioTruncate, ioUtimes, ioRename, ioFstat, ioReaddir, statArea } from "../../fs/ops";
+import { ioTruncate, ioUtimes, ioRename, ioFstat, ioReaddir, ioXattrSet, ioXattrDel, ioXattrList, statArea } from "../../fs/ops";
 import { RENAME_NOREPLACE } from "../../fs/io";
-import { errnoToStatus, EEXIST, ENOTEMPTY } from "../../fs/errno";
-import { parseSmbPath } from "../../fs/path";
+import { errnoToStatus, EEXIST, ENOTEMPTY, ENODATA, ENOTSUP } from "../../fs/errno";
+import { parseSmbPath, leafName } from "../../fs/path";
 import { filetimeToMs, stSize } from "../../fs/stat";
+import * as St from "../../fs/stat";
+import { dosattribEncode, DOSATTRIB_NAME } from "../../fs/dosattrib";
+import { setStickyChangeTime } from "../../fs/changetime";
+import * as Ea from "../../fs/ea";
 import * as I from "../../fs/info";
 import * as A from "../../fs/access";
 
@@ -18,7 +23,15 @@ const STEP_DONE = 1;
 const STEP_RENAMED = 2;
 const STEP_ALLOC_STAT = 3;
 const STEP_EMPTY_CHECK = 4;
+const STEP_BASIC_STAT = 5;
+const STEP_BASIC_DOS = 6;
+const STEP_DISP_STAT = 7;
+const STEP_EA_LIST = 8;
+const STEP_EA_APPLY = 9;
 
+const DOS_AREA: usize = 1024; // scratch: the DOSATTRIB value being written
+const EA_STATE: usize = 1056; // scratch: u32 cursor in the EA list, u32 names length, u32 1 = a delete is pending
+const EA_LIST_CAP: u32 = 65536;
 @inline function InfoType(b: usize): u8 { return load<u8>(b, 2); }
 @inline function FileInfoClass(b: usize): u8 { return load<u8>(b, 3); }
 @inline function BufferLength(b: usize): u32 { return load<u32>(b, 4); }
@@ -46,15 +59,21 @@ export function smb2SetInfo(r: Request): u32 {
     case I.FileBasicInformation: {
       if (len < 36) return S.STATUS_INFO_LENGTH_MISMATCH;
       if (!A.granted(o, A.FILE_WRITE_ATTRIBUTES)) return S.STATUS_ACCESS_DENIED;
-      const atime = load<i64>(buf, 8);
-      const mtime = load<i64>(buf, 16);
-      // 0 = leave unchanged; -1/-2 (stop/resume automatic updates) also leave the value alone
-      const a = atime > 0 ? filetimeToMs(<u64>atime) : NaN;
-      const m = mtime > 0 ? filetimeToMs(<u64>mtime) : NaN;
-      if (isNaN(a) && isNaN(m)) return ok(r);
+      const created = load<i64>(buf, 0);
+      const changed = load<i64>(buf, 24);
+      const attrs = load<u32>(buf, 32);
+      if (attrs != 0) {
+        // MS-FSA 2.1.5.14.2: DIRECTORY only on directories, TEMPORARY never on them
+        if ((attrs & St.FILE_ATTRIBUTE_DIRECTORY) != 0 && !o.isDir) return S.STATUS_INVALID_PARAMETER;
+        if ((attrs & St.FILE_ATTRIBUTE_TEMPORARY) != 0 && o.isDir) return S.STATUS_INVALID_PARAMETER;
+      }
+      if (changed > 0) setStickyChangeTime(o, <u64>changed);
       if (o.hostHandle == 0) return ok(r);
-      r.step = STEP_DONE;
-      return ioUtimes(r, o, a, m);
+      if (attrs != 0 || created > 0) {
+        r.step = STEP_BASIC_STAT;
+        return ioFstat(r, o);
+      }
+      return basicTimes(r, o, buf);
     }
     case I.FileRenameInformation: return rename(r, o, buf, len);
     case I.FileDispositionInformation: {
@@ -69,14 +88,9 @@ export function smb2SetInfo(r: Request): u32 {
         return ok(r);
       }
       if (o.path.length == 0) return S.STATUS_CANNOT_DELETE;
-      if (o.isDir) {
-        // Windows refuses to mark a non-empty directory: look for one entry.
-        r.p0 = r.scratch + 1024;
-        r.step = STEP_EMPTY_CHECK;
-        return ioReaddir(r, o, 0, r.p0, 1024, 1);
-      }
-      n.deletePending = true;
-      return ok(r);
+      if (o.hostHandle == 0) return S.STATUS_INVALID_HANDLE;
+      r.step = STEP_DISP_STAT; // a READONLY file cannot be deleted
+      return ioFstat(r, o);
     }
     case I.FilePositionInformation:
       if (len < 8) return S.STATUS_INFO_LENGTH_MISMATCH;
@@ -105,9 +119,103 @@ export function smb2SetInfo(r: Request): u32 {
       r.step = STEP_ALLOC_STAT;
       return ioFstat(r, o);
     }
-    case I.FileFullEaInformation: return S.STATUS_EAS_NOT_SUPPORTED;
+    case I.FileFullEaInformation: return setEas(r, o, buf, len);
   }
   return S.STATUS_INVALID_INFO_CLASS;
+}
+
+/** Sets LastAccessTime/LastWriteTime (0, -1, -2: unchanged) of a FileBasicInformation. */
+function basicTimes(r: Request, o: Open, buf: usize): u32 {
+  const atime = load<i64>(buf, 8);
+  const mtime = load<i64>(buf, 16);
+  const a = atime > 0 ? filetimeToMs(<u64>atime) : NaN;
+  const m = mtime > 0 ? filetimeToMs(<u64>mtime) : NaN;
+  if (isNaN(a) && isNaN(m)) return ok(r);
+  r.step = STEP_DONE;
+  return ioUtimes(r, o, a, m);
+}
+
+/**
+ * Writes user.DOSATTRIB for a FileBasicInformation: the given attributes (0 = the current ones;
+ * FILE_ATTRIBUTE_NORMAL alone clears them; a directory keeps DIRECTORY) and CreationTime
+ * (0, -1, -2 = the current one).
+ */
+function basicDosattrib(r: Request, o: Open, buf: usize): u32 {
+  const st = statArea(r);
+  const attrs = load<u32>(buf, 32);
+  const created = load<i64>(buf, 0);
+  let stored: u32;
+  if (attrs != 0) stored = attrs & St.STORED_ATTRIBUTES;
+  else stored = St.fileAttributes(st, leafName(o.path)) & St.STORED_ATTRIBUTES;
+  if (o.isDir) stored |= St.FILE_ATTRIBUTE_DIRECTORY;
+  const ft = created > 0 ? <u64>created : St.createTime(st);
+  const p = r.scratch + DOS_AREA;
+  const n = dosattribEncode(p, stored, ft);
+  r.step = STEP_BASIC_DOS;
+  return ioXattrSet(r, o, DOSATTRIB_NAME, p, n, 0);
+}
+
+/** SET_INFO FileFullEaInformation (MS-FSA 2.1.5.14.4): EaValueLength 0 removes an EA. */
+function setEas(r: Request, o: Open, buf: usize, len: u32): u32 {
+  if (!A.granted(o, A.FILE_WRITE_EA)) return S.STATUS_ACCESS_DENIED;
+  if (o.hostHandle == 0) return S.STATUS_INVALID_HANDLE;
+  const v = Ea.validateFullEaList(buf, len);
+  if (v != S.STATUS_SUCCESS) return v;
+  // Samba's own xattrs are not EAs a client may write.
+  let off: u32 = 0;
+  while (true) {
+    const e = buf + <usize>off;
+    if (Ea.isInternalEa(e + 8, <u32>load<u8>(e, 5))) return S.STATUS_ACCESS_DENIED;
+    const next = load<u32>(e);
+    if (next == 0) break;
+    off += next;
+  }
+  const list = r.takeTmp(<usize>EA_LIST_CAP);
+  if (list == 0) return S.STATUS_INSUFFICIENT_RESOURCES;
+  r.p0 = list;
+  r.step = STEP_EA_LIST;
+  return ioXattrList(r, o, list, EA_LIST_CAP);
+}
+
+/** Applies the next EA of the request (the existing name's case is kept, as Samba does). */
+function nextEa(r: Request, o: Open): u32 {
+  const buf = r.hdr + <usize>BufferOffset(r.body);
+  const len = BufferLength(r.body);
+  const state = r.scratch + EA_STATE;
+  const off = load<u32>(state);
+  if (off >= len) return ok(r);
+  const e = buf + <usize>off;
+  const next = load<u32>(e);
+  store<u32>(state, next == 0 ? len : off + next);
+  const nameLen = <u32>load<u8>(e, 5);
+  const valueLen = <u32>load<u16>(e, 6);
+  const existing = findXattr(r.p0, load<u32>(state, 4), e + 8, nameLen);
+  const name = existing != 0
+    ? String.UTF8.decodeUnsafe(existing, <usize>(5 + nameLen))
+    : Ea.EA_PREFIX + String.UTF8.decodeUnsafe(e + 8, <usize>nameLen);
+  r.step = STEP_EA_APPLY;
+  store<u32>(state, valueLen == 0 ? 1 : 0, 8);
+  if (valueLen == 0) return ioXattrDel(r, o, name);
+  return ioXattrSet(r, o, name, e + 9 + <usize>nameLen, valueLen, 0);
+}
+
+/** The user.* xattr in the name list whose EA name equals [p, p+n) ignoring case; address or 0. */
+function findXattr(list: usize, len: u32, p: usize, n: u32): usize {
+  let i: u32 = 0;
+  while (i < len) {
+    const q = list + <usize>i;
+    let k: u32 = 0;
+    while (i + k < len && load<u8>(q + <usize>k) != 0) k++;
+    if (k == 5 + n && load<u32>(q) == 0x72657375 && load<u8>(q, 4) == 0x2e && Ea.bytesEqualCI(q + 5, n, p, n)) return q;
+    i += k + 1;
+  }
+  return 0;
+}
+
+function eaStatus(res: i32): u32 {
+  if (res == -ENOTSUP) return S.STATUS_EAS_NOT_SUPPORTED;
+  if (res == -7 || res == -34 || res == -28) return Ea.STATUS_EA_TOO_LARGE; // E2BIG, ERANGE, ENOSPC
+  return errnoToStatus(res);
 }
 
 function resume(r: Request): u32 {
@@ -116,6 +224,38 @@ function resume(r: Request): u32 {
   switch (r.step) {
     case STEP_DONE:
       return res < 0 ? errnoToStatus(res) : ok(r);
+    case STEP_BASIC_STAT:
+      if (res < 0) return errnoToStatus(res);
+      return basicDosattrib(r, o, r.hdr + <usize>BufferOffset(r.body));
+    case STEP_BASIC_DOS:
+      // A share that cannot store xattrs keeps its derived attributes.
+      if (res < 0 && res != -ENOTSUP) return errnoToStatus(res);
+      return basicTimes(r, o, r.hdr + <usize>BufferOffset(r.body));
+    case STEP_DISP_STAT: {
+      if (res < 0) return errnoToStatus(res);
+      if ((St.fileAttributes(statArea(r), leafName(o.path)) & St.FILE_ATTRIBUTE_READONLY) != 0) return S.STATUS_CANNOT_DELETE;
+      if (o.isDir) {
+        // Windows refuses to mark a non-empty directory: look for one entry.
+        r.p0 = r.scratch + 1024;
+        r.step = STEP_EMPTY_CHECK;
+        return ioReaddir(r, o, 0, r.p0, 1024, 1);
+      }
+      const n = o.node;
+      if (n === null) return S.STATUS_INVALID_HANDLE;
+      n.deletePending = true;
+      return ok(r);
+    }
+    case STEP_EA_LIST: {
+      let n: u32 = 0;
+      if (res >= 0) n = <u32>res <= EA_LIST_CAP ? <u32>res : EA_LIST_CAP;
+      else if (res != -ENOTSUP) return errnoToStatus(res);
+      store<u32>(r.scratch + EA_STATE, 0);
+      store<u32>(r.scratch + EA_STATE, n, 4);
+      return nextEa(r, o);
+    }
+    case STEP_EA_APPLY:
+      if (res < 0 && !(res == -ENODATA && load<u32>(r.scratch + EA_STATE, 8) != 0)) return eaStatus(res);
+      return nextEa(r, o);
     case STEP_ALLOC_STAT: {
       if (res < 0) return errnoToStatus(res);
       // Allocation below the end of file truncates (MS-FSA 2.1.5.15.1); above it we cannot
