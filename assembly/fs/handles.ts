@@ -3,6 +3,7 @@
 import { Open, opens, releaseFileNode } from "./open";
 import { cancelPending } from "../smb2/async";
 import { releaseLocksOf } from "./locks";
+import { dropWatch, notifyChange, FILE_ACTION_REMOVED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "./notify";
 import { submit, OP_CLOSE, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
 import { Request } from "../smb2/request";
 import { Session, Tree } from "../smb2/session";
@@ -36,6 +37,7 @@ export function detachOpen(o: Open): bool {
   if (o.closed) return false;
   o.closed = true;
   cancelPending(o.session.conn, o, null, null);
+  if (o.isDir) dropWatch(o);
   if (opens.has(o.volatileId)) opens.delete(o.volatileId);
   o.session.openCount--;
   const pipe = o.pipe;
@@ -64,6 +66,7 @@ export function detachAndDelete(o: Open): void {
   // The host copies the path out while draining the queue, before any garbage collection.
   const pathBytes = String.UTF8.encode(o.path);
   submit(o.isDir ? OP_RMDIR : OP_UNLINK, null, 0, o.tree.share.index, 0, changetype<usize>(pathBytes), <u32>pathBytes.byteLength, 0, 0, 0, 0);
+  notifyChange(o.tree.share.index, o.path, FILE_ACTION_REMOVED, o.isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
 }
 
 function closeHostHandle(o: Open): void {

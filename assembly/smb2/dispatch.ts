@@ -85,7 +85,7 @@ function runChain(r: Request, resuming: bool): void {
           dropRequest(r);
           return;
         }
-        st = isErrorStatus(r.asyncResult) ? r.asyncResult : callHandler(r);
+        st = r.asyncResult != S.STATUS_SUCCESS ? r.asyncResult : callHandler(r);
       } else {
         st = stillValid(r, c);
         if (!c.alive) {
@@ -365,9 +365,6 @@ function flushResponses(r: Request, c: Conn): void {
   r.respLen = 4;
 }
 
-@inline function isErrorStatus(st: u32): bool {
-  return (st >>> 30) == 3;
-}
 
 
 /** hash = SHA-512(hash || message) (MS-SMB2 3.3.5.4 preauth integrity). */

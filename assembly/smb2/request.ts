@@ -3,6 +3,7 @@
 import { IoWaiter } from "../fs/io";
 import { Related } from "./related";
 import { WaitList, unschedule } from "./async";
+import { Watch } from "../fs/notify";
 import { endIo } from "../fs/handles";
 import { bufAlloc, bufFree } from "../util/buffers";
 import { Conn } from "./conn";
@@ -89,6 +90,8 @@ export class Request extends IoWaiter {
   s0: string = "";
   s1: string = "";
   o0: Open | null = null;
+  /** CHANGE_NOTIFY: the watch the request waits on. */
+  watch: Watch | null = null;
   p0: usize = 0;
   n0: u32 = 0;
 
@@ -163,6 +166,7 @@ export class Request extends IoWaiter {
     this.tree = null;
     this.open = null;
     this.o0 = null;
+    this.watch = null;
     this.ioOpen = null;
     this.ioOpensHandle = false;
     this.async = false;

@@ -8,6 +8,7 @@ import { lookupOpen, detachOpen } from "../../fs/handles";
 import { ioFstat, ioUnlink, statArea } from "../../fs/ops";
 import { writeTimes, openAttributes } from "../../fs/info";
 import { allocationSize, endOfFile } from "../../fs/stat";
+import { notifyChange, FILE_ACTION_REMOVED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "../../fs/notify";
 
 const SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB: u16 = 0x0001;
 const STEP_STATED = 1;
@@ -30,6 +31,9 @@ export function smb2Close(r: Request): u32 {
     return finish(r, o, r.ioResult == 0);
   }
   // STEP_DELETED: the file is gone (or could not be deleted: nothing more to tell the client)
+  if (r.ioResult == 0) {
+    notifyChange((r.tree as Tree).share.index, o.path, FILE_ACTION_REMOVED, o.isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
+  }
   return S.STATUS_SUCCESS;
 }
 

@@ -13,6 +13,7 @@ import { errnoToStatus } from "../../fs/errno";
 import { stSize } from "../../fs/stat";
 import { chargeCovers } from "../credits";
 import { ioConflicts } from "../../fs/locks";
+import { notifyChange, FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE, FILE_NOTIFY_CHANGE_SIZE } from "../../fs/notify";
 
 const MAX_OFFSET: u64 = 0x1f_ffff_ffff_ffff;
 const APPEND_OFFSET: u64 = 0xffff_ffff_ffff_ffff;
@@ -93,5 +94,6 @@ export function smb2Write(r: Request): u32 {
   if (res < 0) return errnoToStatus(res);
   o.position = r.u0 + <u64>res;
   respond(r, <u32>res);
+  notifyChange(o.tree.share.index, o.path, FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_SIZE);
   return S.STATUS_SUCCESS;
 }
