@@ -3,7 +3,7 @@
 import { Open, opens, releaseFileNode } from "./open";
 import { cancelPending } from "../smb2/async";
 import { releaseLocksOf } from "./locks";
-import { dropWatch, notifyChange, FILE_ACTION_REMOVED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "./notify";
+import { dropWatch, watchedDirDeletePending, notifyChange, FILE_ACTION_REMOVED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "./notify";
 import { submit, OP_CLOSE, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
 import { Request } from "../smb2/request";
 import { Session, Tree } from "../smb2/session";
@@ -53,6 +53,9 @@ export function detachOpen(o: Open): bool {
     releaseLocksOf(n, o);
     if (o.deleteOnClose) n.deletePending = true;
     if (n.opens.length == 0 && n.deletePending) deleteNow = true;
+    else if (n.deletePending && o.isDir) {
+      for (let k = 0; k < n.opens.length; k++) watchedDirDeletePending(unchecked(n.opens[k]));
+    }
     releaseFileNode(n);
     o.node = null;
   }

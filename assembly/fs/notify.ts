@@ -2,7 +2,8 @@
 // opens, the changes this server makes matched against them, and FILE_NOTIFY_INFORMATION
 // (MS-FSCC 2.4.42) records queued until a CHANGE_NOTIFY request takes them.
 import { Open } from "./open";
-import { WaitList, wakeAll } from "../smb2/async";
+import { WaitList, wakeAll, cancelWith } from "../smb2/async";
+import { STATUS_DELETE_PENDING } from "../smb2/status";
 
 export const FILE_NOTIFY_CHANGE_FILE_NAME: u32 = 0x001;
 export const FILE_NOTIFY_CHANGE_DIR_NAME: u32 = 0x002;
@@ -46,6 +47,8 @@ export class Watch {
   events: Array<NotifyEvent> = new Array<NotifyEvent>(0);
   /** More changes happened than were kept: the next answer is STATUS_NOTIFY_ENUM_DIR. */
   overflow: bool = false;
+  /** The watched directory is delete-pending: requests end with STATUS_DELETE_PENDING. */
+  deletePending: bool = false;
   /** CHANGE_NOTIFY requests waiting for a change (the first one is answered first). */
   waiters: WaitList = new WaitList();
 
@@ -62,16 +65,27 @@ const watches = new Array<Watch>(0);
 export function watchOf(o: Open, filter: u32, recursive: bool): Watch {
   for (let i = 0; i < watches.length; i++) {
     const w = unchecked(watches[i]);
-    if (w.open === o) {
-      // MS-FSA 2.1.5.10: a later request's filter and tree flag replace the earlier ones
-      w.filter = filter;
-      w.recursive = recursive;
-      return w;
-    }
+    // Once set, a handle's filter and tree flag stay until it closes (as Windows does;
+    // smb2.notify.mask-change): later requests use the first ones.
+    if (w.open === o) return w;
   }
   const w = new Watch(o, filter, recursive);
   watches.push(w);
   return w;
+}
+
+/**
+ * The directory an open watches is delete-pending (another handle deleted it): its waiting
+ * requests end with STATUS_DELETE_PENDING (the directory goes when the last handle closes).
+ */
+export function watchedDirDeletePending(o: Open): void {
+  for (let i = 0; i < watches.length; i++) {
+    const w = unchecked(watches[i]);
+    if (w.open !== o) continue;
+    w.deletePending = true;
+    const items = w.waiters.items.slice();
+    for (let k = 0; k < items.length; k++) cancelWith(unchecked(items[k]), STATUS_DELETE_PENDING);
+  }
 }
 
 /** Ends an open's watch (close, tree disconnect, logoff): pending requests were cancelled. */

@@ -1,7 +1,7 @@
 // SMB2 path names → share-relative host paths (MS-FSCC 2.1.5 pathname rules, MS-SMB2 2.2.13
-// Buffer). Everything that could leave the share (".." and "." components, absolute paths,
-// NUL and control characters, unpaired surrogates) is refused here; the host additionally
-// refuses any path whose resolution (symlinks) leaves the share.
+// Buffer). ".." components are resolved by name and may never climb above the share root;
+// "." components, NUL and control characters and unpaired surrogates are refused here; the host
+// additionally refuses any path whose resolution (symlinks) leaves the share.
 import * as S from "../smb2/status";
 
 export const MAX_COMPONENT: i32 = 255;
@@ -41,9 +41,19 @@ export function parseSmbPath(p: usize, bytes: u32): ParsedPath {
   if (s.length > 0 && s.charCodeAt(s.length - 1) == 0x5c) s = s.substring(0, s.length - 1);
   if (s.length == 0) return out;
   const parts = s.split("\\");
+  const kept = new Array<string>(0);
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    if (part.length == 0 || part == "." || part == "..") {
+    if (part == "..") {
+      // resolved by name, as Windows and Samba do; never above the share root
+      if (kept.length == 0) {
+        out.status = S.STATUS_OBJECT_PATH_SYNTAX_BAD;
+        return out;
+      }
+      kept.pop();
+      continue;
+    }
+    if (part.length == 0 || part == ".") {
       out.status = S.STATUS_OBJECT_NAME_INVALID;
       return out;
     }
@@ -67,9 +77,10 @@ export function parseSmbPath(p: usize, bytes: u32): ParsedPath {
         return out;
       }
     }
+    kept.push(part);
   }
-  out.path = parts.join("/");
-  out.leaf = parts[parts.length - 1];
+  out.path = kept.join("/");
+  out.leaf = kept.length > 0 ? kept[kept.length - 1] : "";
   return out;
 }
 

@@ -113,13 +113,15 @@ test("CreditCharge covers the payload: ceil(len / 64 KiB), 2.0.2 limited to 64 K
   assert.is(m.exports.charge_covers(0, 0, 65537), 0);
 });
 
-test("paths: backslashes become slashes; escapes, wildcards, streams and bad UTF-16 are refused", () => {
+test("paths: backslashes become slashes, \"..\" resolves but never above the root; wildcards, streams and bad UTF-16 are refused", () => {
   const ok = 0;
   const invalid = 0xc0000033;
+  const syntaxBad = 0xc000003b;
   const cases: [string, number, string][] = [
     ["", ok, ""], ["a.txt", ok, "a.txt"], ["dir\\sub\\f", ok, "dir/sub/f"], ["\\lead", ok, "lead"],
     ["trail\\", ok, "trail"], ["ünï\\кот", ok, "ünï/кот"],
-    ["..", invalid, ""], ["a\\..\\b", invalid, ""], [".\\a", invalid, ""], ["a\\\\b", invalid, ""],
+    ["..", syntaxBad, ""], ["a\\..\\b", ok, "b"], ["a\\b\\..", ok, "a"], ["a\\..\\..\\b", syntaxBad, ""],
+    [".\\a", invalid, ""], ["a\\\\b", invalid, ""],
     ["a/b", invalid, ""], ["f:stream", invalid, ""], ["a*", invalid, ""], ["a?", invalid, ""], ["a<b", invalid, ""],
     ["a\u0001b", invalid, ""], ["x\ud800", invalid, ""], ["\udc00y", invalid, ""], ["a|b", invalid, ""],
   ];

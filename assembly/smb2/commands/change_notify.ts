@@ -6,7 +6,7 @@ import { Request } from "../request";
 import { Conn } from "../conn";
 import { lookupOpen } from "../../fs/handles";
 import * as A from "../../fs/access";
-import { watchOf, takeEvents, Watch, FILE_NOTIFY_VALID_MASK } from "../../fs/notify";
+import { watchOf, takeEvents, Watch } from "../../fs/notify";
 import { canGoAsync, STATUS_INTERNAL_ASYNC } from "../async";
 import { chargeCovers } from "../credits";
 
@@ -29,8 +29,8 @@ export function smb2ChangeNotify(r: Request): u32 {
   const outLen = OutputBufferLength(b);
   if (outLen > c.maxTransactSize) return S.STATUS_INVALID_PARAMETER;
   if (!chargeCovers(H.CreditCharge(r.hdr), c.supportsMultiCredit, outLen)) return S.STATUS_INVALID_PARAMETER;
+  // Any filter is taken (bits Windows does not define simply never match: smb2.notify.mask)
   const filter = CompletionFilter(b);
-  if ((filter & FILE_NOTIFY_VALID_MASK) == 0 || (filter & ~FILE_NOTIFY_VALID_MASK) != 0) return S.STATUS_INVALID_PARAMETER;
   const w = watchOf(o, filter, (Flags(b) & SMB2_WATCH_TREE) != 0);
   r.watch = w;
   return answer(r, w);
@@ -38,6 +38,7 @@ export function smb2ChangeNotify(r: Request): u32 {
 
 /** Returns the queued changes now, or waits for the next one. */
 function answer(r: Request, w: Watch): u32 {
+  if (w.deletePending) return S.STATUS_DELETE_PENDING;
   if (w.events.length == 0 && !w.overflow) {
     if (!canGoAsync(r)) return S.STATUS_INTERNAL_ERROR; // MS-SMB2 3.3.5.2.7: not inside a chain
     r.step = STEP_WAITING;

@@ -18,6 +18,8 @@ import * as Ea from "../../fs/ea";
 import { writeOpenInfo } from "../../fs/info";
 import { detachOpen } from "../../fs/handles";
 import { rpcPipeOpen } from "../../rpc/pipe";
+import { logDebug, logEnabled, LOG_DEBUG } from "../../util/log";
+import { notifyChange, FILE_ACTION_ADDED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "../../fs/notify";
 
 const FILE_SUPERSEDE: u32 = 0;
 const FILE_OPEN: u32 = 1;
@@ -94,7 +96,10 @@ function start(r: Request): u32 {
   if (s.openCount >= MAX_OPENS_PER_SESSION) return S.STATUS_TOO_MANY_OPENED_FILES;
 
   const parsed = parseSmbPath(r.hdr + <usize>NameOffset(b), NameLength(b));
-  if (parsed.status != S.STATUS_SUCCESS) return parsed.status;
+  if (parsed.status != S.STATUS_SUCCESS) {
+    if (logEnabled(LOG_DEBUG)) logDebug("CREATE refuses name \"" + String.UTF16.decodeUnsafe(r.hdr + <usize>NameOffset(b), <usize>NameLength(b)) + "\": 0x" + parsed.status.toString(16));
+    return parsed.status;
+  }
 
   if (t.share.isIpc) return openPipe(r, parsed.path);
   if ((FileAttributes(b) & ~VALID_CREATE_ATTRIBUTES) != 0) return S.STATUS_INVALID_PARAMETER;
@@ -349,6 +354,9 @@ function fail(r: Request, o: Open, st: u32): u32 {
 
 function respond(r: Request, o: Open): u32 {
   writeResponse(r, o, <u32>r.u0, false);
+  if (r.u0 == FILE_CREATED) {
+    notifyChange(o.tree.share.index, o.path, FILE_ACTION_ADDED, o.isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
+  }
   return S.STATUS_SUCCESS;
 }
 

@@ -9,13 +9,14 @@ import { lookupOpen } from "../../fs/handles";
 import { ioTruncate, ioUtimes, ioRename, ioFstat, ioReaddir, ioXattrSet, ioXattrDel, ioXattrList, statArea } from "../../fs/ops";
 import { RENAME_NOREPLACE } from "../../fs/io";
 import { errnoToStatus, EEXIST, ENOTEMPTY, ENODATA, ENOTSUP } from "../../fs/errno";
-import { parseSmbPath, leafName } from "../../fs/path";
+import { parseSmbPath, leafName, parentPath } from "../../fs/path";
 import { filetimeToMs, stSize } from "../../fs/stat";
 import * as St from "../../fs/stat";
 import { dosattribEncode, DOSATTRIB_NAME } from "../../fs/dosattrib";
 import { setStickyChangeTime } from "../../fs/changetime";
 import * as Ea from "../../fs/ea";
 import * as I from "../../fs/info";
+import * as N from "../../fs/notify";
 import * as A from "../../fs/access";
 
 const SMB2_0_INFO_FILE: u8 = 1;
@@ -44,6 +45,54 @@ function ok(r: Request): u32 {
 }
 
 export function smb2SetInfo(r: Request): u32 {
+  const st = setInfo(r);
+  if (st == S.STATUS_SUCCESS) notifySetInfo(r);
+  return st;
+}
+
+/** Tells watchers what a successful SET_INFO changed (MS-FSA 2.1.5.14 notifications). */
+function notifySetInfo(r: Request): void {
+  const o = r.o0;
+  if (o === null || InfoType(r.body) != SMB2_0_INFO_FILE) return;
+  const share = o.tree.share.index;
+  const nameBits = o.isDir ? N.FILE_NOTIFY_CHANGE_DIR_NAME : N.FILE_NOTIFY_CHANGE_FILE_NAME;
+  switch (FileInfoClass(r.body)) {
+    case I.FileRenameInformation: {
+      const from = r.s0;
+      const to = r.s1;
+      if (from.length == 0 || to.length == 0 || from == to) return;
+      if (parentPath(from) == parentPath(to)) {
+        N.notifyChange(share, from, N.FILE_ACTION_RENAMED_OLD_NAME, nameBits);
+        N.notifyChange(share, to, N.FILE_ACTION_RENAMED_NEW_NAME, nameBits);
+      } else {
+        N.notifyChange(share, from, N.FILE_ACTION_REMOVED, nameBits);
+        N.notifyChange(share, to, N.FILE_ACTION_ADDED, nameBits);
+      }
+      // Windows also reports a renamed file's attributes as modified (it sets ARCHIVE)
+      if (!o.isDir) N.notifyChange(share, to, N.FILE_ACTION_MODIFIED, N.FILE_NOTIFY_CHANGE_ATTRIBUTES);
+      return;
+    }
+    case I.FileBasicInformation: {
+      const buf = r.hdr + <usize>BufferOffset(r.body);
+      let bits: u32 = 0;
+      if (load<i64>(buf, 0) > 0) bits |= N.FILE_NOTIFY_CHANGE_CREATION;
+      if (load<i64>(buf, 8) > 0) bits |= N.FILE_NOTIFY_CHANGE_LAST_ACCESS;
+      if (load<i64>(buf, 16) > 0) bits |= N.FILE_NOTIFY_CHANGE_LAST_WRITE;
+      if (load<u32>(buf, 32) != 0) bits |= N.FILE_NOTIFY_CHANGE_ATTRIBUTES;
+      if (bits != 0) N.notifyChange(share, o.path, N.FILE_ACTION_MODIFIED, bits);
+      return;
+    }
+    case I.FileEndOfFileInformation:
+    case I.FileAllocationInformation:
+      N.notifyChange(share, o.path, N.FILE_ACTION_MODIFIED, N.FILE_NOTIFY_CHANGE_SIZE);
+      return;
+    case I.FileFullEaInformation:
+      N.notifyChange(share, o.path, N.FILE_ACTION_MODIFIED, N.FILE_NOTIFY_CHANGE_EA);
+      return;
+  }
+}
+
+function setInfo(r: Request): u32 {
   const b = r.body;
   if (r.step != 0) return resume(r);
   const o = lookupOpen(r, b + 16);
