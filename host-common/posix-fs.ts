@@ -9,6 +9,11 @@ import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR
 import type { FileSystem, StatLike } from "./fs-types.ts";
 import { putDirent, putStat, putStatfs } from "./records.ts";
 import type { SharePaths } from "./share-paths.ts";
+import { CaseResolver } from "./case-insensitive.ts";
+
+/** Directory and leaf of an absolute path. */
+const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
+const leafOf = (p: string) => p.slice(p.lastIndexOf("/") + 1);
 import { isSidecarPath, putMeta, renameHandlePaths, SIDECAR_DIR, XattrStores } from "./xattrs.ts";
 
 const ENOENT = 2;
@@ -59,6 +64,11 @@ export class PosixFileSystem implements FileSystem {
   private nextHandle = 1;
   private xattrs: XattrStores;
 
+  private names = new CaseResolver({
+    readdir: (d) => P.readdir(d).then((l) => l.filter((n) => !isSidecarPath(n))),
+    mtimeMs: (d) => P.stat(d).then((st) => (st.isDirectory() ? st.mtimeMs : null), () => null),
+  });
+
   constructor(private shares: SharePaths) {
     this.xattrs = new XattrStores(shares);
   }
@@ -85,17 +95,31 @@ export class PosixFileSystem implements FileSystem {
       const real = await P.realpath(full);
       return this.shares.contains(share, real) ? real : -EXSHARE;
     } catch (e) {
-      return negErrno(e);
+      const err = negErrno(e);
+      if (err !== -ENOENT) return err;
+      // not there in this spelling: look for it case-insensitively
+      const root = this.shares.root(share) as string;
+      const fixed = await this.names.resolve(root, path);
+      if (fixed === null || fixed === path) return err;
+      return this.existing(share, fixed);
     }
   }
 
-  /** Path for a new entry: the real parent (inside the share) + the leaf name. */
-  private async fresh(share: number, path: string): Promise<string | number> {
+  /**
+   * Path of an entry without following a final symlink: the real parent (inside the share) +
+   * the leaf — spelled as on disk when it exists in another case (unless exactLeaf).
+   */
+  private async fresh(share: number, path: string, exactLeaf = false): Promise<string | number> {
     if (isSidecarPath(path)) return -ENOENT;
     const slash = path.lastIndexOf("/");
     const parent = await this.existing(share, slash < 0 ? "" : path.slice(0, slash));
     if (typeof parent === "number") return parent;
-    return `${parent}/${slash < 0 ? path : path.slice(slash + 1)}`;
+    let leaf = slash < 0 ? path : path.slice(slash + 1);
+    if (!exactLeaf && !(await P.lstat(`${parent}/${leaf}`).then(() => true, () => false))) {
+      const fixed = await this.names.resolve(parent, leaf);
+      if (fixed !== null) leaf = fixed;
+    }
+    return `${parent}/${leaf}`;
   }
 
   async open(share: number, path: string, flags: number, mode: number, stat: Uint8Array): Promise<number> {
@@ -108,13 +132,14 @@ export class PosixFileSystem implements FileSystem {
       await this.meta(share, real, stat);
       return this.add({ share, fd: null, path: real, dir: true, listing: null });
     }
-    const target = flags & OPEN_CREATE ? await this.fresh(share, path) : await this.existing(share, path);
+    const target = flags & OPEN_CREATE ? await this.fresh(share, path, true) : await this.existing(share, path);
     if (typeof target === "number") return target;
     let f = (flags & OPEN_WRITE ? C.O_RDWR : C.O_RDONLY) | C.O_NOFOLLOW;
     if (flags & OPEN_CREATE) f |= C.O_CREAT;
     if (flags & OPEN_EXCL) f |= C.O_EXCL;
     if (flags & OPEN_TRUNC) f |= C.O_TRUNC;
     const fd = await fsOpen(target, f, mode);
+    if (flags & OPEN_CREATE) await this.names.changed(dirOf(target), leafOf(target), null);
     try {
       putStat(stat, toStatLike(await fsFstat(fd)));
       if (flags & OPEN_EXCL) await this.xattrs.created(share, target);
@@ -180,9 +205,10 @@ export class PosixFileSystem implements FileSystem {
   }
 
   async mkdir(share: number, path: string, mode: number): Promise<number> {
-    const target = await this.fresh(share, path);
+    const target = await this.fresh(share, path, true);
     if (typeof target === "number") return target;
     await P.mkdir(target, { mode });
+    await this.names.changed(dirOf(target), leafOf(target), null);
     await this.xattrs.created(share, target);
     return 0;
   }
@@ -192,6 +218,7 @@ export class PosixFileSystem implements FileSystem {
     if (typeof target === "number") return target;
     await this.xattrs.deleting(share, target);
     await P.unlink(target);
+    await this.names.changed(dirOf(target), null, leafOf(target));
     return 0;
   }
 
@@ -201,19 +228,24 @@ export class PosixFileSystem implements FileSystem {
     if ((await P.readdir(target)).length > 0) return -39; // ENOTEMPTY, before dropping its xattrs
     await this.xattrs.deleting(share, target);
     await P.rmdir(target);
+    await this.names.changed(dirOf(target), null, leafOf(target));
     return 0;
   }
 
   async rename(share: number, from: string, to: string, flags: number): Promise<number> {
     const src = await this.fresh(share, from);
     if (typeof src === "number") return src;
-    const dst = await this.fresh(share, to);
+    // the target keeps the client's spelling (a rename may only change case)...
+    const dst = await this.fresh(share, to, true);
     if (typeof dst === "number") return dst;
     if (flags & RENAME_NOREPLACE) {
-      const exists = await P.lstat(dst).then(() => true, () => false);
-      if (exists) return -17; // EEXIST
+      // ...but any other entry with that name in another case is a collision
+      const other = await this.fresh(share, to);
+      if (typeof other === "string" && other !== src && (await P.lstat(other).then(() => true, () => false))) return -17; // EEXIST
     }
     await P.rename(src, dst);
+    await this.names.changed(dirOf(src), null, leafOf(src));
+    await this.names.changed(dirOf(dst), leafOf(dst), null);
     renameHandlePaths(this.handles.values(), share, src, dst);
     return 0;
   }

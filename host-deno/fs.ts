@@ -10,6 +10,11 @@ import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR
 import type { FileSystem, StatLike } from "../host-common/fs-types.ts";
 import { putDirent, putStat, putStatfs } from "../host-common/records.ts";
 import type { SharePaths } from "../host-common/share-paths.ts";
+import { CaseResolver } from "../host-common/case-insensitive.ts";
+
+/** Directory and leaf of an absolute path. */
+const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
+const leafOf = (p: string) => p.slice(p.lastIndexOf("/") + 1);
 import { isSidecarPath, putMeta, renameHandlePaths, SIDECAR_DIR, XattrStores } from "../host-common/xattrs.ts";
 
 const ENOENT = 2;
@@ -80,6 +85,15 @@ export class DenoFileSystem implements FileSystem {
   private statfsFn: StatfsFn | null | undefined;
   private xattrs: XattrStores;
 
+  private names = new CaseResolver({
+    readdir: async (d) => {
+      const out: string[] = [];
+      for await (const e of Deno.readDir(d)) if (!isSidecarPath(e.name)) out.push(e.name);
+      return out;
+    },
+    mtimeMs: (d) => Deno.stat(d).then((st) => (st.isDirectory ? (st.mtime?.getTime() ?? 0) : null), () => null),
+  });
+
   constructor(private shares: SharePaths) {
     // a read-only share (no write permission) is probed without writing to it
     this.xattrs = new XattrStores(shares, (root) => Deno.permissions.querySync({ name: "write", path: root }).state === "granted");
@@ -128,17 +142,31 @@ export class DenoFileSystem implements FileSystem {
       const real = await Deno.realPath(full);
       return this.shares.contains(share, real) ? real : -EXSHARE;
     } catch (e) {
-      return errno(e);
+      const err = errno(e);
+      if (err !== -ENOENT) return err;
+      // not there in this spelling: look for it case-insensitively
+      const root = this.shares.root(share) as string;
+      const fixed = await this.names.resolve(root, path);
+      if (fixed === null || fixed === path) return err;
+      return this.existing(share, fixed);
     }
   }
 
-  /** Path for a new entry: the real parent (inside the share) + the leaf name. */
-  private async fresh(share: number, path: string): Promise<string | number> {
+  /**
+   * Path of an entry without following a final symlink: the real parent (inside the share) +
+   * the leaf — spelled as on disk when it exists in another case (unless exactLeaf).
+   */
+  private async fresh(share: number, path: string, exactLeaf = false): Promise<string | number> {
     if (isSidecarPath(path)) return -ENOENT;
     const slash = path.lastIndexOf("/");
     const parent = await this.existing(share, slash < 0 ? "" : path.slice(0, slash));
     if (typeof parent === "number") return parent;
-    return `${parent}/${slash < 0 ? path : path.slice(slash + 1)}`;
+    let leaf = slash < 0 ? path : path.slice(slash + 1);
+    if (!exactLeaf && !(await Deno.lstat(`${parent}/${leaf}`).then(() => true, () => false))) {
+      const fixed = await this.names.resolve(parent, leaf);
+      if (fixed !== null) leaf = fixed;
+    }
+    return `${parent}/${leaf}`;
   }
 
   /**
@@ -164,10 +192,12 @@ export class DenoFileSystem implements FileSystem {
 
   /** Creates a new file (O_CREAT|O_EXCL: never follows a symlink at the leaf). */
   private async create(share: number, path: string, mode: number): Promise<{ file: Deno.FsFile; path: string } | number> {
-    const target = await this.fresh(share, path);
+    const target = await this.fresh(share, path, true);
     if (typeof target === "number") return target;
     try {
-      return { file: await Deno.open(target, { read: true, write: true, createNew: true, mode }), path: target };
+      const file = await Deno.open(target, { read: true, write: true, createNew: true, mode });
+      await this.names.changed(dirOf(target), leafOf(target), null);
+      return { file, path: target };
     } catch (e) {
       return errno(e);
     }
@@ -286,9 +316,10 @@ export class DenoFileSystem implements FileSystem {
 
   mkdir(share: number, path: string, mode: number): Promise<number> {
     return guard(async () => {
-      const target = await this.fresh(share, path);
+      const target = await this.fresh(share, path, true);
       if (typeof target === "number") return target;
       await Deno.mkdir(target, { mode });
+      await this.names.changed(dirOf(target), leafOf(target), null);
       await this.xattrs.created(share, target);
       return 0;
     });
@@ -307,6 +338,7 @@ export class DenoFileSystem implements FileSystem {
       }
       await this.xattrs.deleting(share, target);
       await Deno.remove(target);
+      await this.names.changed(dirOf(target), null, leafOf(target));
       return 0;
     });
   }
@@ -323,13 +355,17 @@ export class DenoFileSystem implements FileSystem {
     return guard(async () => {
       const src = await this.fresh(share, from);
       if (typeof src === "number") return src;
-      const dst = await this.fresh(share, to);
+      // the target keeps the client's spelling (a rename may only change case)...
+      const dst = await this.fresh(share, to, true);
       if (typeof dst === "number") return dst;
       if (flags & RENAME_NOREPLACE) {
-        const exists = await Deno.lstat(dst).then(() => true, () => false);
-        if (exists) return -EEXIST;
+        // ...but any other entry with that name in another case is a collision
+        const other = await this.fresh(share, to);
+        if (typeof other === "string" && other !== src && (await Deno.lstat(other).then(() => true, () => false))) return -EEXIST;
       }
       await Deno.rename(src, dst);
+      await this.names.changed(dirOf(src), null, leafOf(src));
+      await this.names.changed(dirOf(dst), leafOf(dst), null);
       renameHandlePaths(this.handles.values(), share, src, dst);
       return 0;
     });

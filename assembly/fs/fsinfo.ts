@@ -14,7 +14,6 @@ export const FileFsObjectIdInformation: u8 = 8;
 export const FileFsSectorSizeInformation: u8 = 11;
 
 const FILE_DEVICE_DISK: u32 = 0x00000007;
-const FILE_CASE_SENSITIVE_SEARCH: u32 = 0x00000001;
 const FILE_CASE_PRESERVED_NAMES: u32 = 0x00000002;
 const FILE_UNICODE_ON_DISK: u32 = 0x00000004;
 const SECTOR: u32 = 512;
@@ -93,7 +92,8 @@ export function encodeFsInfo(cls: u8, p: usize, cap: u32, statfs: usize, share: 
       return fit(p, cap, scratch, 8);
     case FileFsAttributeInformation: {
       const fsName = "NTFS";
-      store<u32>(scratch, FILE_CASE_SENSITIVE_SEARCH | FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK, 0);
+      // names are matched case-insensitively (the host resolves them), so no CASE_SENSITIVE_SEARCH
+      store<u32>(scratch, FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK, 0);
       store<u32>(scratch, 255, 4);
       store<u32>(scratch, <u32>fsName.length << 1, 8);
       const n = 12 + writeUtf16(scratch + 12, fsName);

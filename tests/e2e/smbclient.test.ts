@@ -78,6 +78,21 @@ for (const rt of runtimes) {
     }
   });
 
+  test(`${rt}: names are found in any case; a rename may change only the case`, async () => {
+    const [f] = makeFiles(local, [100]);
+    const cmds = [
+      "mkdir CaseDir", `put ${f} CaseDir/ReadMe.TXT`, `get casedir/readme.txt ${f}.ci`, "ls CASEDIR\\README.*",
+      "rename casedir/README.txt casedir/readme.txt", "ls casedir\\*", "del CASEDIR/README.TXT", "rmdir casedir",
+    ];
+    const r = await smbclient(srv.port, "share", cmds.join("; "), auth);
+    assert.is(r.code, 0, r.out);
+    assert.not.match(r.out, /NT_STATUS_/, r.out);
+    assert.is(sha(readFileSync(`${f}.ci`)), sha(readFileSync(f)));
+    assert.match(r.out, /ReadMe\.TXT\s+A\s+100/, "listed with its own spelling");
+    assert.match(r.out, /readme\.txt\s+A\s+100/, "renamed to new case");
+    assert.not.ok(existsSync(join(srv.share, "CaseDir")), "removed through another spelling");
+  });
+
   test(`${rt}: a wrong password is refused`, async () => {
     const r = await smbclient(srv.port, "share", "ls", { user: "testuser", password: "wrong" });
     assert.is.not(r.code, 0);
