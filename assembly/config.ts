@@ -37,6 +37,8 @@ export class GlobalCfg {
   logLevel: i32 = 1;
   /** Most simultaneous connections; 0 = unlimited. */
   maxConnections: i32 = 0;
+  /** Listen addresses (4 bytes IPv4 or 16 bytes IPv6 each), for FSCTL_QUERY_NETWORK_INTERFACE_INFO. */
+  interfaces: Array<Uint8Array> = new Array<Uint8Array>(0);
 }
 
 export let globalCfg = new GlobalCfg();
@@ -58,6 +60,29 @@ function parseHex(v: string): u16 {
     n = (n << 4) | d;
   }
   return <u16>n;
+}
+
+/** "7f000001,00000000000000000000000000000001": hex addresses, 8 or 32 digits each; null if malformed. */
+function parseAddresses(v: string): Array<Uint8Array> | null {
+  const out = new Array<Uint8Array>(0);
+  if (v.length == 0) return out;
+  const parts = v.split(",");
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p.length != 8 && p.length != 32) return null;
+    const a = new Uint8Array(p.length >> 1);
+    for (let j = 0; j < p.length; j++) {
+      const c = <u32>p.charCodeAt(j);
+      let d: u32;
+      if (c >= 48 && c <= 57) d = c - 48;
+      else if (c >= 97 && c <= 102) d = c - 87;
+      else if (c >= 65 && c <= 70) d = c - 55;
+      else return null;
+      a[j >> 1] = <u8>((j & 1) == 0 ? d << 4 : (<u32>a[j >> 1]) | d);
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 function parseInt32(v: string): i32 {
@@ -96,6 +121,11 @@ export function loadConfig(text: string): string {
       else if (k == "maptoguest") g.mapToGuest = parseBool(v);
       else if (k == "loglevel") g.logLevel = parseInt32(v);
       else if (k == "maxconnections") g.maxConnections = parseInt32(v);
+      else if (k == "interfaces") {
+        const a = parseAddresses(v);
+        if (a === null) return "bad interfaces value " + v;
+        g.interfaces = a;
+      }
       else return "unknown global key " + k;
     } else if (cur !== null) {
       const s = cur;

@@ -271,6 +271,45 @@ export function isIpAddress(s: string): boolean {
   return isIPv4(bare) || isIPv6(bare);
 }
 
+/**
+ * The bytes of a literal IPv4 (4) or IPv6 (16) address, in network order (brackets and a %zone
+ * are dropped); null if s is not an address.
+ */
+export function addressBytes(s: string): Uint8Array | null {
+  if (!isIpAddress(s)) return null;
+  let a = s.startsWith("[") ? s.slice(1, -1) : s;
+  if (isIPv4(a)) return new Uint8Array(a.split(".").map(Number));
+  const pct = a.indexOf("%");
+  if (pct >= 0) a = a.slice(0, pct);
+  const words: number[] = [];
+  const push = (part: string) => {
+    for (const g of part === "" ? [] : part.split(":")) {
+      if (g.includes(".")) {
+        const [b0, b1, b2, b3] = g.split(".").map(Number);
+        words.push((b0 << 8) | b1, (b2 << 8) | b3);
+      } else words.push(Number.parseInt(g, 16));
+    }
+  };
+  const [head, tail] = a.split("::");
+  push(head);
+  if (tail !== undefined) {
+    const n = words.length;
+    push(tail);
+    words.splice(n, 0, ...new Array<number>(8 - words.length).fill(0));
+  }
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 0xff;
+  });
+  return out;
+}
+
+/** The address as hex bytes ("" if it is not an address). */
+function addressHex(s: string): string {
+  return Array.from(addressBytes(s) ?? [], (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Splits a space/comma separated address list, checking each and removing [brackets]; null if invalid. */
 export function parseAddressList(text: string): string[] | null {
   const list = text.split(/[\s,]+/).filter((a) => a !== "");
@@ -368,7 +407,10 @@ function buildShare(sec: Section, defaults: Map<string, Setting>, file: string):
   };
 }
 
-/** Normalised `key=value` text the core parses at init; shares with available = no are left out. */
+/**
+ * Normalised `key=value` text the core parses at init; shares with available = no are left out.
+ * `interfaces` lists the listen addresses as hex bytes (8 or 32 digits, comma separated).
+ */
 export function serializeForCore(cfg: Config): string {
   const hex = (d: number) => `0x${d.toString(16).padStart(4, "0")}`;
   const g = cfg.global;
@@ -376,6 +418,7 @@ export function serializeForCore(cfg: Config): string {
     "[global]", `netbiosname=${g.netbiosName}`, `workgroup=${g.workgroup}`, `serverstring=${g.serverString}`,
     `signing=${g.serverSigning}`, `minprotocol=${hex(g.minProtocol)}`, `maxprotocol=${hex(g.maxProtocol)}`,
     `maptoguest=${g.mapToGuest === "bad user" ? 1 : 0}`, `loglevel=${g.logLevel}`, `maxconnections=${g.maxConnections}`,
+    `interfaces=${g.interfaces.map(addressHex).filter((h) => h !== "").join(",")}`,
   ];
   cfg.shares.forEach((s, index) => {
     if (!s.available) return;

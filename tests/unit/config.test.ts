@@ -1,7 +1,7 @@
 // Unit tests for host-common/config.ts (smb.conf parsing, defaults, warnings, serializeForCore).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ConfigError, defaultConfig, editDistance, isIpAddress, parseConfig, serializeForCore } from "../../host-common/config.ts";
+import { ConfigError, addressBytes, defaultConfig, editDistance, isIpAddress, parseConfig, serializeForCore } from "../../host-common/config.ts";
 
 const share = (body = "") => `[data]\npath = /srv/data\n${body}`;
 const parse = (text: string) => parseConfig(text, "/etc/smb.conf");
@@ -286,6 +286,7 @@ maxprotocol=0x0302
 maptoguest=0
 loglevel=4
 maxconnections=0
+interfaces=7f000001
 [share]
 name=Pub
 comment=Public files
@@ -301,12 +302,35 @@ guestok=0
 browseable=0
 index=2
 `);
+  const two = parse("[global]\ninterfaces = 192.168.1.20, [fe80::1%eth0] ::ffff:10.0.0.1\n");
+  assert.ok(serializeForCore(two).includes("\ninterfaces=c0a80114,fe800000000000000000000000000001,00000000000000000000ffff0a000001\n"), serializeForCore(two));
   const d = serializeForCore(defaultConfig("/x"));
   assert.ok(d.includes("maptoguest=1\n") && d.includes("name=share\ncomment=Share\nreadonly=0\nguestok=1\n"), d);
   assert.not.ok(d.includes("/x"));
   const bad = defaultConfig("/x");
   bad.shares[0].comment = "a\nb";
   assert.throws(() => serializeForCore(bad), /newline/);
+});
+
+test("addressBytes: IPv4 and IPv6 literals in network byte order", () => {
+  const h = (a: string) => {
+    const b = addressBytes(a);
+    return b === null ? null : Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  };
+  assert.is(h("127.0.0.1"), "7f000001");
+  assert.is(h("0.0.0.0"), "00000000");
+  assert.is(h("255.255.255.255"), "ffffffff");
+  assert.is(h("::"), "00000000000000000000000000000000");
+  assert.is(h("::1"), "00000000000000000000000000000001");
+  assert.is(h("[::1]"), "00000000000000000000000000000001");
+  assert.is(h("2001:db8::8:800:200c:417a"), "20010db80000000000080800200c417a");
+  assert.is(h("2001:db8:0:0:1:0:0:1"), "20010db8000000000001000000000001");
+  assert.is(h("fe80::1%eth0"), "fe800000000000000000000000000001");
+  assert.is(h("1::"), "00010000000000000000000000000000");
+  assert.is(h("::ffff:192.0.2.128"), "00000000000000000000ffffc0000280");
+  assert.is(h("64:ff9b::1.2.3.4"), "0064ff9b000000000000000001020304");
+  assert.is(h("1:2:3:4:5:6:7:8"), "00010002000300040005000600070008");
+  for (const bad of ["", "localhost", "1.2.3", "256.1.1.1", "1:2:3", ":::", "1::2::3", "eth0"]) assert.is(h(bad), null, bad);
 });
 
 test.run();

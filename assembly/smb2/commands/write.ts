@@ -17,6 +17,7 @@ import { notifyChange, FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE, FILE
 
 const MAX_OFFSET: u64 = 0x1f_ffff_ffff_ffff;
 const APPEND_OFFSET: u64 = 0xffff_ffff_ffff_ffff;
+const STEP_APPEND_CHECK = 3;
 
 @inline function DataOffset(b: usize): u32 { return <u32>load<u16>(b, 2); }
 @inline function Length(b: usize): u32 { return load<u32>(b, 4); }
@@ -62,8 +63,12 @@ export function smb2Write(r: Request): u32 {
         return ioFstat(r, o);
       }
       if (off > MAX_OFFSET || off + <u64>len > MAX_OFFSET) return S.STATUS_INVALID_PARAMETER;
-      // FILE_APPEND_DATA without FILE_WRITE_DATA may only write at the end: done via append offset
-      if (!A.granted(o, A.FILE_WRITE_DATA)) return S.STATUS_ACCESS_DENIED;
+      // FILE_APPEND_DATA without FILE_WRITE_DATA may only write at or past the end of file
+      if (!A.granted(o, A.FILE_WRITE_DATA)) {
+        r.u0 = off;
+        r.step = STEP_APPEND_CHECK;
+        return ioFstat(r, o);
+      }
       if (len == 0) {
         respond(r, 0);
         return S.STATUS_SUCCESS;
@@ -73,6 +78,20 @@ export function smb2Write(r: Request): u32 {
       r.u0 = off;
       r.step = 2;
       return ioWrite(r, o, data, len, off);
+    }
+    case STEP_APPEND_CHECK: {
+      const o = r.o0 as Open;
+      if (r.ioResult < 0) return errnoToStatus(r.ioResult);
+      if (r.u0 < stSize(statArea(r))) return S.STATUS_ACCESS_DENIED;
+      const len = Length(b);
+      if (len == 0) {
+        respond(r, 0);
+        return S.STATUS_SUCCESS;
+      }
+      const node = o.node;
+      if (node !== null && ioConflicts(node, o, r.u0, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
+      r.step = 2;
+      return ioWrite(r, o, r.hdr + <usize>DataOffset(b), len, r.u0);
     }
     case 1: {
       const o = r.o0 as Open;
