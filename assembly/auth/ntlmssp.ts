@@ -216,6 +216,21 @@ function findAvFlags(p: usize, len: i32): u32 {
   return 0;
 }
 
+/**
+ * True when [p, p+len) holds AV pairs (2.2.2.1) ending with MsvAvEOL, each inside the buffer
+ * (bytes after the EOL are allowed).
+ */
+function avPairsWellFormed(p: usize, len: i32): bool {
+  const end = p + <usize>len;
+  while (p + 4 <= end) {
+    const n = <usize>load<u16>(p + 2);
+    if (p + 4 + n > end) return false;
+    if (load<u16>(p) == MSV_AV_EOL) return true;
+    p += 4 + n;
+  }
+  return false;
+}
+
 /** Writes the UTF-16 units of s (at most 255) at q as 16-bit (unicode) or 8-bit OEM; returns the end. */
 function putName(q: usize, s: string, unicode: bool): usize {
   const n = min(s.length, 255);
@@ -373,6 +388,9 @@ export class NtlmServer {
     }
     if (ntLen == 24) return NTLM_LOGON_FAILURE; // NTLMv1 (or NTLM2 session response): refused
     if (ntLen < 16 + NTLMV2_BLOB_HEADER) return NTLM_INVALID;
+    // A malformed NTLMv2_CLIENT_CHALLENGE is refused as such, not as a wrong password
+    // (like Windows and Samba: smbtorture smb2.session.ntlmssp_bug14932).
+    if (!avPairsWellFormed(ntPtr + 16 + NTLMV2_BLOB_HEADER, ntLen - 16 - NTLMV2_BLOB_HEADER)) return NTLM_INVALID;
     if (user.length == 0) return NTLM_LOGON_FAILURE;
 
     const users = this.config.users;

@@ -44,6 +44,11 @@ export class Session {
   isAnonymous: bool = false;
   userName: string = "";
   domain: string = "";
+  /**
+   * Who the session is, for PreviousSessionId (MS-SMB2 3.3.5.5.3): the upper-cased name of the
+   * user-table entry it authenticated as; "" for guest and anonymous sessions (never matched).
+   */
+  userKey: string = "";
   /** Responses must be signed and requests verified (MS-SMB2 3.3.1.8 SigningRequired). */
   signingRequired: bool = false;
   /** Keys derived (at least the signing key is valid). */
@@ -98,13 +103,17 @@ export class Session {
 
 export const sessions = new Map<u64, Session>();
 
-/** A new, unused, non-zero session id (random so ids are not guessable across clients). */
+/**
+ * A new, unused session id: random (not guessable across clients), never 0 or -1 (reserved,
+ * MS-SMB2 3.3.5.5.1), and below 2^32 like Samba's, since some clients (smbtorture's
+ * smb2.session-id) keep the id in 32 bits. Returns 0 when no free id was found.
+ */
 export function newSessionId(): u64 {
   const p = memory.data(8);
   for (let i = 0; i < 16; i++) {
-    random_fill(p, 8);
-    const id = load<u64>(p) & 0x00ff_ffff_ffff_fff0 | 0x1;
-    if (!sessions.has(id)) return id;
+    random_fill(p, 4);
+    const id = <u64>load<u32>(p);
+    if (id != 0 && id != 0xffff_ffff && !sessions.has(id)) return id;
   }
   return 0;
 }

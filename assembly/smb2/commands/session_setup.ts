@@ -1,16 +1,16 @@
 // MS-SMB2 2.2.5/2.2.6 SESSION_SETUP (3.3.5.5): SPNEGO/NTLMSSP authentication (auth/spnego.ts),
-// anonymous and guest logons, re-authentication, the 3.1.1 session preauth hash, key
-// derivation, and signing of the final response.
+// anonymous and guest logons, re-authentication (3.3.5.5.2, keys retained), PreviousSessionId
+// (3.3.5.5.3), the 3.1.1 session preauth hash, key derivation, and signing of the final response.
 import * as S from "../status";
 import * as H from "../header";
 import { Request } from "../request";
 import { Conn } from "../conn";
-import { Session, sessions, newSessionId, SESSION_IN_PROGRESS, SESSION_VALID, KEY_SESSION } from "../session";
-import { globalCfg, SIGNING_MANDATORY, DIALECT_311 } from "../../config";
+import { Session, sessions, newSessionId, SESSION_VALID, KEY_SESSION } from "../session";
+import { globalCfg, SIGNING_MANDATORY, DIALECT_300, DIALECT_311 } from "../../config";
 import { SessionAuth } from "../../auth/spnego";
 import { NtlmServerConfig, NtHashLookup } from "../../auth/ntlmssp";
 import { findUserHash } from "../../auth/userdb";
-import { deriveKeys } from "../signing";
+import { deriveKeys, verifyRequest } from "../signing";
 import { preauthUpdate } from "../dispatch";
 import { endSession } from "../teardown";
 import { logInfo, logWarn } from "../../util/log";
@@ -26,6 +26,7 @@ const MAX_SESSIONS_PER_CONN: i32 = 64;
 @inline function SecurityMode(b: usize): u8 { return load<u8>(b, 3); }
 @inline function SecurityBufferOffset(b: usize): u32 { return <u32>load<u16>(b, 12); }
 @inline function SecurityBufferLength(b: usize): u32 { return <u32>load<u16>(b, 14); }
+@inline function PreviousSessionId(b: usize): u64 { return load<u64>(b, 16); }
 
 class UserDbLookup extends NtHashLookup {
   ntHash(user: string, domain: string, out: usize): bool {
@@ -65,61 +66,166 @@ function respond(r: Request, flags: u16, token: Uint8Array): void {
   r.outLen = 8 + (token.length == 0 ? 1 : <u32>token.length);
 }
 
+/** A new session (3.3.5.5.1), or null with the failure status in r.u0. */
+function newSession(r: Request, c: Conn): Session | null {
+  r.u0 = S.STATUS_INSUFFICIENT_RESOURCES;
+  if (c.sessions.size >= MAX_SESSIONS_PER_CONN) return null;
+  const id = newSessionId();
+  if (id == 0) return null;
+  const s = new Session(id, c);
+  if (!s.init()) return null;
+  c.sessions.set(id, s);
+  sessions.set(id, s);
+  if (c.dialect == DIALECT_311) memory.copy(s.preauthHash, c.preauthHash, 64);
+  return s;
+}
+
+/**
+ * Signature of a SESSION_SETUP on an existing session (3.3.5.2.4): a session with keys
+ * verifies a signed request and, when it requires signing, refuses an unsigned one. A session
+ * still authenticating for the first time has no key yet (the client cannot sign).
+ */
+function checkSignature(r: Request, s: Session): u32 {
+  if (!s.hasKeys) return S.STATUS_SUCCESS;
+  if ((H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
+    if (!verifyRequest(r.hdr, r.cmdLen, s)) {
+      logWarn("Refused SESSION_SETUP from " + s.conn.peer + ": bad signature");
+      return S.STATUS_ACCESS_DENIED;
+    }
+    r.requestSigned = true;
+    return S.STATUS_SUCCESS;
+  }
+  if (s.signingRequired) {
+    logWarn("Refused unsigned SESSION_SETUP from " + s.conn.peer + " on a session that requires signing");
+    return S.STATUS_ACCESS_DENIED;
+  }
+  return S.STATUS_SUCCESS;
+}
+
+/**
+ * SMB2_SESSION_FLAG_BINDING: there is no multichannel (SMB2_GLOBAL_CAP_MULTI_CHANNEL is not
+ * advertised), so binding always fails, with the status a multichannel server gives for the
+ * request's faults (3.3.5.5: unknown session, dialect mismatch), else
+ * STATUS_REQUEST_NOT_ACCEPTED. A signed request is verified with the session's key
+ * (3.3.5.2.4) and the error is signed with it: the client expects that (smbtorture
+ * smb2.session.bind_negative_*).
+ */
+function refuseBinding(r: Request, c: Conn): u32 {
+  const sid = H.SessionId(r.hdr);
+  if (!sessions.has(sid)) return c.dialect >= DIALECT_300 ? S.STATUS_USER_SESSION_DELETED : S.STATUS_REQUEST_NOT_ACCEPTED;
+  const g = sessions.get(sid);
+  if (!signErrorWith(r, g)) return S.STATUS_ACCESS_DENIED;
+  if (c.dialect >= DIALECT_300 && g.conn.dialect != c.dialect) return S.STATUS_INVALID_PARAMETER;
+  return S.STATUS_REQUEST_NOT_ACCEPTED;
+}
+
+/**
+ * A SESSION_SETUP names a session of another connection (global lookup, like Samba's): when
+ * the request is signed with that session's key, the error response is signed with it too
+ * (the client holds the key and checks). Returns false when the signature is wrong.
+ */
+function signErrorWith(r: Request, g: Session): bool {
+  if (g.state != SESSION_VALID || !g.hasKeys || (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) == 0) return true;
+  if (!verifyRequest(r.hdr, r.cmdLen, g)) return false;
+  r.session = g;
+  r.requestSigned = true;
+  return true;
+}
+
+/** SESSION_SETUP for a SessionId this connection does not have (3.3.5.5). */
+function unknownSession(r: Request, sid: u64): u32 {
+  if (sessions.has(sid) && !signErrorWith(r, sessions.get(sid))) return S.STATUS_ACCESS_DENIED;
+  return S.STATUS_USER_SESSION_DELETED;
+}
+
+/**
+ * SESSION_SETUP handler: a new session (SessionId 0), the next leg of one in progress, or the
+ * re-authentication of a valid one; MORE_PROCESSING_REQUIRED until the exchange completes.
+ */
 export function smb2SessionSetup(r: Request): u32 {
   const c = r.conn as Conn;
   const b = r.body;
-  if ((Flags(b) & SMB2_SESSION_FLAG_BINDING) != 0) return S.STATUS_REQUEST_NOT_ACCEPTED; // no multichannel
+  if ((Flags(b) & SMB2_SESSION_FLAG_BINDING) != 0) return refuseBinding(r, c);
   const sid = H.SessionId(r.hdr);
   let s: Session;
   if (sid == 0) {
-    if (c.sessions.size >= MAX_SESSIONS_PER_CONN) return S.STATUS_INSUFFICIENT_RESOURCES;
-    const id = newSessionId();
-    if (id == 0) return S.STATUS_INSUFFICIENT_RESOURCES;
-    s = new Session(id, c);
-    if (!s.init()) return S.STATUS_INSUFFICIENT_RESOURCES;
-    c.sessions.set(id, s);
-    sessions.set(id, s);
-    if (c.dialect == DIALECT_311) memory.copy(s.preauthHash, c.preauthHash, 64);
+    const n = newSession(r, c);
+    if (n === null) return <u32>r.u0;
+    s = n;
   } else {
-    if (!c.sessions.has(sid)) return S.STATUS_USER_SESSION_DELETED;
+    if (!c.sessions.has(sid)) return unknownSession(r, sid);
     s = c.sessions.get(sid);
+    const sg = checkSignature(r, s);
+    if (sg != S.STATUS_SUCCESS) return sg;
   }
   r.session = s;
-  if (s.auth === null) {
-    // a new logon, or a re-authentication of a valid session (3.3.5.5.1)
-    s.auth = new SessionAuth(authConfig());
-    if (s.state == SESSION_VALID && c.dialect == DIALECT_311) memory.copy(s.preauthHash, c.preauthHash, 64);
-  }
-  if (c.dialect == DIALECT_311) preauthUpdate(s.preauthHash, r.hdr, r.cmdLen);
+  const reauth = s.state == SESSION_VALID;
+  if (s.auth === null) s.auth = new SessionAuth(authConfig()); // a new logon or a re-authentication
+  // The 3.1.1 preauth hash only feeds the key derivation of a new session; a re-authentication
+  // keeps its keys (3.3.5.5.2), so its exchange is not hashed.
+  if (!reauth && c.dialect == DIALECT_311) preauthUpdate(s.preauthHash, r.hdr, r.cmdLen);
   const auth = s.auth as SessionAuth;
   const st = auth.step(r.hdr + <usize>SecurityBufferOffset(b), <i32>SecurityBufferLength(b));
   if (st == S.STATUS_MORE_PROCESSING_REQUIRED) {
     respond(r, 0, auth.outToken);
     r.bodyReady = true;
-    if (c.dialect == DIALECT_311) r.hashResponse = s.preauthHash;
+    if (!reauth && c.dialect == DIALECT_311) r.hashResponse = s.preauthHash;
     return st;
   }
-  if (st != S.STATUS_SUCCESS) {
-    logWarn("Logon failed for user \"" + auth.userName + "\" from " + c.peer + " (0x" + st.toString(16) + ")");
-    s.auth = null;
-    auth.dispose();
-    r.session = null;
-    endSession(s);
-    return st;
+  if (st == S.STATUS_SUCCESS && reauth && auth.isGuest && !s.isGuest) {
+    // "map to guest = bad user" is for new logons: an unknown user cannot turn an
+    // authenticated session into a guest one (smbtorture smb2.notify.invalid-reauth).
+    return failed(r, s, auth, S.STATUS_LOGON_FAILURE);
   }
-  const wasValid = s.state == SESSION_VALID;
+  if (st != S.STATUS_SUCCESS) return failed(r, s, auth, st);
+  const flags = reauth ? reauthenticated(r, s, auth) : authenticated(r, s, auth);
+  respond(r, flags, auth.outToken);
+  s.auth = null;
+  auth.dispose();
+  s.state = SESSION_VALID;
+  logoffPrevious(s, PreviousSessionId(b));
+  return S.STATUS_SUCCESS;
+}
+
+/**
+ * The authentication failed (3.3.5.5.3): the session, new or re-authenticating, is removed
+ * with its opens and tree connects.
+ */
+function failed(r: Request, s: Session, auth: SessionAuth, st: u32): u32 {
+  const c = s.conn;
+  logWarn("Logon failed for user \"" + auth.userName + "\" from " + c.peer + " (0x" + st.toString(16) + ")");
+  s.auth = null;
+  auth.dispose();
+  r.session = null;
+  endSession(s);
+  return st;
+}
+
+/** Copies the identity of a completed exchange into the session; returns SessionFlags. */
+function takeIdentity(s: Session, auth: SessionAuth): u16 {
   s.isGuest = auth.isGuest;
   s.isAnonymous = auth.isAnonymous;
   s.userName = auth.userName;
   s.domain = auth.domainName;
+  s.userKey = s.isGuest || s.isAnonymous ? "" : s.userName.toUpperCase();
+  if (s.isAnonymous) return SMB2_SESSION_FLAG_IS_NULL;
+  if (s.isGuest) return SMB2_SESSION_FLAG_IS_GUEST;
+  return 0;
+}
+
+function describe(s: Session): string {
+  return s.isAnonymous ? "anonymous" : s.isGuest ? "guest (" + s.userName + ")" : s.domain + "\\" + s.userName;
+}
+
+/** A new session completed: derive its keys (3.3.5.5.3) and decide whether it signs. */
+function authenticated(r: Request, s: Session, auth: SessionAuth): u16 {
+  const c = s.conn;
+  const flags = takeIdentity(s, auth);
   const key = auth.sessionKeyPtr;
-  let flags: u16 = 0;
-  if (s.isAnonymous) flags |= SMB2_SESSION_FLAG_IS_NULL;
-  else if (s.isGuest) flags |= SMB2_SESSION_FLAG_IS_GUEST;
   if (key != 0 && !s.isGuest && !s.isAnonymous) {
     memory.copy(s.keys + KEY_SESSION, key, 16);
     deriveKeys(s);
-    const clientRequires = (SecurityMode(b) & <u8>SMB2_NEGOTIATE_SIGNING_REQUIRED) != 0 ||
+    const clientRequires = (SecurityMode(r.body) & <u8>SMB2_NEGOTIATE_SIGNING_REQUIRED) != 0 ||
       (c.clientSecurityMode & SMB2_NEGOTIATE_SIGNING_REQUIRED) != 0;
     s.signingRequired = globalCfg.signing == SIGNING_MANDATORY || clientRequires;
     r.forceSign = true; // the final response proves the key (3.3.5.5.3)
@@ -127,12 +233,36 @@ export function smb2SessionSetup(r: Request): u32 {
     s.hasKeys = false;
     s.signingRequired = false;
   }
-  respond(r, flags, auth.outToken);
-  s.auth = null;
-  auth.dispose();
-  s.state = SESSION_VALID;
-  if (!wasValid) {
-    logInfo("Session for " + (s.isAnonymous ? "anonymous" : s.isGuest ? "guest (" + s.userName + ")" : s.domain + "\\" + s.userName) + " from " + c.peer);
+  logInfo("Session for " + describe(s) + " from " + c.peer);
+  return flags;
+}
+
+/**
+ * A valid session re-authenticated (3.3.5.5.2): Session.SessionKey and the keys derived from
+ * it are retained, whoever authenticated (the client keeps signing with them); the final
+ * response is signed with them. The session takes the new identity (user, guest or anonymous).
+ */
+function reauthenticated(r: Request, s: Session, auth: SessionAuth): u16 {
+  const before = describe(s);
+  const flags = takeIdentity(s, auth);
+  if (s.hasKeys) {
+    if ((SecurityMode(r.body) & <u8>SMB2_NEGOTIATE_SIGNING_REQUIRED) != 0) s.signingRequired = true;
+    r.forceSign = true;
   }
-  return S.STATUS_SUCCESS;
+  const after = describe(s);
+  if (after != before) logInfo("Session of " + before + " from " + s.conn.peer + " re-authenticated as " + after);
+  return flags;
+}
+
+/**
+ * PreviousSessionId (3.3.5.5.3): once the new session is authenticated, a previous session of
+ * the same user (on any connection) is logged off, closing its opens; otherwise it is ignored.
+ * Guest and anonymous sessions never match.
+ */
+function logoffPrevious(s: Session, prev: u64): void {
+  if (prev == 0 || prev == s.id || s.userKey.length == 0 || !sessions.has(prev)) return;
+  const old = sessions.get(prev);
+  if (old.state != SESSION_VALID || old.userKey != s.userKey) return;
+  logInfo("Session " + prev.toString(16) + " of " + describe(old) + " from " + old.conn.peer + " replaced by a reconnect from " + s.conn.peer);
+  endSession(old);
 }
