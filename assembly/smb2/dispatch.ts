@@ -284,7 +284,8 @@ function endCommand(r: Request, c: Conn, st: u32): void {
   let signer: Session | null = null;
   const s = r.session;
   if (s !== null && s.hasKeys && (s.signingRequired || r.requestSigned || r.forceSign)) signer = s;
-  if (st == S.STATUS_USER_SESSION_DELETED || st == S.STATUS_NETWORK_SESSION_EXPIRED) signer = null;
+  // a session that is gone has no key; SESSION_SETUP errors signed with a live session's key stay signed
+  if ((st == S.STATUS_USER_SESSION_DELETED || st == S.STATUS_NETWORK_SESSION_EXPIRED) && cmd != H.SMB2_SESSION_SETUP) signer = null;
   unchecked((r.respOffs[r.index] = r.rhOff));
   unchecked((r.signWith[r.index] = signer));
   r.forceSign = false;

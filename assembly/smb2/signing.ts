@@ -4,7 +4,7 @@
 import { Session, KEY_SESSION, KEY_SIGNING, KEY_APPLICATION, KEY_ENCRYPTION, KEY_DECRYPTION, KEY_CRYPTO_CTX } from "./session";
 import { SMB2_CANCEL, SMB2_FLAGS_SERVER_TO_REDIR } from "./header";
 import { DIALECT_300, DIALECT_311 } from "../config";
-import { SIGNING_AES_GMAC } from "./commands/negotiate";
+import { SIGNING_AES_GMAC, SIGNING_HMAC_SHA256 } from "./commands/negotiate";
 import { hmacSha256Fast, gmacFast } from "../crypto/accel";
 import { aesCmac } from "../crypto/cmac";
 import { gcmInit } from "../crypto/gcm";
@@ -70,7 +70,7 @@ export function deriveKeys(s: Session): void {
 function compute(h: usize, len: u32, s: Session, out: usize): void {
   const d = s.conn.dialect;
   const k = s.keys;
-  if (d < DIALECT_300) {
+  if (d < DIALECT_300 || (d >= DIALECT_311 && s.conn.signingAlgorithm == SIGNING_HMAC_SHA256)) {
     hmacSha256Fast(k + KEY_SIGNING, 16, h, <i32>len, hmacOut);
     memory.copy(out, hmacOut, 16);
     wipe(hmacOut, 32);
