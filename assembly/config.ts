@@ -13,6 +13,21 @@ export const SIGNING_AUTO: i32 = 0;
 export const SIGNING_MANDATORY: i32 = 1;
 export const SIGNING_DISABLED: i32 = 2;
 
+// SMB3 encryption policy (global: sessions; per share: trees). DEFAULT = follow the global one.
+export const ENCRYPT_DEFAULT: i32 = -1;
+export const ENCRYPT_DISABLED: i32 = 0;
+export const ENCRYPT_AUTO: i32 = 1;
+export const ENCRYPT_DESIRED: i32 = 2;
+export const ENCRYPT_MANDATORY: i32 = 3;
+
+function parseEncryption(v: string): i32 {
+  if (v == "disabled") return ENCRYPT_DISABLED;
+  if (v == "desired") return ENCRYPT_DESIRED;
+  if (v == "mandatory") return ENCRYPT_MANDATORY;
+  if (v == "default") return ENCRYPT_DEFAULT;
+  return ENCRYPT_AUTO;
+}
+
 export class ShareCfg {
   name: string = "";
   /** Upper-cased name for case-insensitive lookup. */
@@ -24,6 +39,8 @@ export class ShareCfg {
   /** Index the host uses to find the share's directory. */
   index: u32 = 0;
   isIpc: bool = false;
+  /** Share-level encryption policy (ENCRYPT_*). */
+  encryption: i32 = ENCRYPT_DEFAULT;
 }
 
 export class GlobalCfg {
@@ -39,6 +56,10 @@ export class GlobalCfg {
   maxConnections: i32 = 0;
   /** Listen addresses (4 bytes IPv4 or 16 bytes IPv6 each), for FSCTL_QUERY_NETWORK_INTERFACE_INFO. */
   interfaces: Array<Uint8Array> = new Array<Uint8Array>(0);
+  /** Session-level encryption policy (ENCRYPT_*, never DEFAULT). */
+  encryption: i32 = ENCRYPT_AUTO;
+  /** MS-SMB2 cipher ids offered, most preferred first. */
+  ciphers: Array<u16> = [2, 1, 4, 3];
 }
 
 export let globalCfg = new GlobalCfg();
@@ -121,6 +142,19 @@ export function loadConfig(text: string): string {
       else if (k == "maptoguest") g.mapToGuest = parseBool(v);
       else if (k == "loglevel") g.logLevel = parseInt32(v);
       else if (k == "maxconnections") g.maxConnections = parseInt32(v);
+      else if (k == "encryption") {
+        g.encryption = parseEncryption(v);
+        if (g.encryption == ENCRYPT_DEFAULT) g.encryption = ENCRYPT_AUTO;
+      } else if (k == "ciphers") {
+        const list = new Array<u16>(0);
+        const parts = v.split(",");
+        for (let j = 0; j < parts.length; j++) {
+          const id = parseInt32(parts[j]);
+          if (id < 1 || id > 4) return "bad cipher id " + parts[j];
+          list.push(<u16>id);
+        }
+        g.ciphers = list;
+      }
       else if (k == "interfaces") {
         const a = parseAddresses(v);
         if (a === null) return "bad interfaces value " + v;
@@ -135,6 +169,7 @@ export function loadConfig(text: string): string {
       else if (k == "guestok") s.guestOk = parseBool(v);
       else if (k == "browseable") s.browseable = parseBool(v);
       else if (k == "index") s.index = <u32>parseInt32(v);
+      else if (k == "encryption") s.encryption = parseEncryption(v);
       else return "unknown share key " + k;
     } else {
       return "config line " + (i + 1).toString() + " outside a section";

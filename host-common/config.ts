@@ -4,6 +4,13 @@ import { dirname, isAbsolute, join } from "node:path";
 /** An SMB2/3 dialect revision number (MS-SMB2 2.2.3). */
 export type Dialect = 0x0202 | 0x0210 | 0x0300 | 0x0302 | 0x0311;
 
+/** SMB3 encryption policy (smb.conf `server smb encrypt`, ksmbd.conf `smb3 encryption`). */
+export type Encryption = "disabled" | "auto" | "desired" | "mandatory";
+
+/** SMB3 ciphers by their smb.conf names, with their MS-SMB2 2.2.3.1.2 ids. */
+export const CIPHERS: Record<string, number> = { "aes-128-ccm": 1, "aes-128-gcm": 2, "aes-256-ccm": 3, "aes-256-gcm": 4 };
+const DEFAULT_CIPHERS = ["aes-128-gcm", "aes-128-ccm", "aes-256-gcm", "aes-256-ccm"];
+
 /** Server-wide settings ([global] section). */
 export interface GlobalConfig {
   serverString: string;
@@ -18,6 +25,10 @@ export interface GlobalConfig {
   /** Most simultaneous client connections; 0 = unlimited (ksmbd's `max connections`). */
   maxConnections: number;
   logLevel: number;
+  /** Session-level encryption: auto = when the client asks; desired/mandatory = every session that can. */
+  encryption: Encryption;
+  /** Ciphers offered, most preferred first (`server smb3 encryption algorithms`). */
+  encryptionAlgorithms: string[];
 }
 
 /** One disk share (any section other than [global]). */
@@ -29,6 +40,8 @@ export interface ShareConfig {
   guestOk: boolean;
   browseable: boolean;
   available: boolean;
+  /** Share-level encryption (`smb encrypt`); "default" follows the [global] value. */
+  encryption: Encryption | "default";
 }
 
 /** A parsed configuration; `warnings` holds non-fatal problems (unknown keys, ignored keys). */
@@ -62,7 +75,7 @@ function defaultGlobal(): GlobalConfig {
     serverString: "WASM SMB Server", netbiosName: "WASMSMB", workgroup: "WORKGROUP",
     serverSigning: "auto", minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445,
     interfaces: ["127.0.0.1"], mapToGuest: "bad user",
-    maxConnections: 0, logLevel: 0,
+    maxConnections: 0, logLevel: 0, encryption: "auto", encryptionAlgorithms: [...DEFAULT_CIPHERS],
   };
 }
 
@@ -70,7 +83,7 @@ function defaultGlobal(): GlobalConfig {
 export function defaultConfig(sharePath: string): Config {
   const share: ShareConfig = {
     name: "share", path: sharePath, comment: "Share", readOnly: false, guestOk: true,
-    browseable: true, available: true,
+    browseable: true, available: true, encryption: "default",
   };
   return { global: defaultGlobal(), shares: [share], warnings: [] };
 }
@@ -79,12 +92,14 @@ type Scope = "global" | "share";
 interface KeyInfo { display: string; canonical: string; scope: Scope; inverted: boolean }
 
 const GLOBAL_KEYS = ["server string", "netbios name", "workgroup", "server signing", "server min protocol",
-  "server max protocol", "tcp port", "interfaces", "map to guest", "max connections", "log level"];
-const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available"];
+  "server max protocol", "tcp port", "interfaces", "map to guest", "max connections", "log level",
+  "server smb3 encryption algorithms"];
+const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available", "server smb encrypt"];
 /** synonym → [canonical key, value is inverted] */
 const SYNONYMS: Record<string, [string, boolean]> = {
   "smb ports": ["tcp port", false], writeable: ["read only", true], writable: ["read only", true],
   "write ok": ["read only", true], public: ["guest ok", false], browsable: ["browseable", false],
+  "smb encrypt": ["server smb encrypt", false], "smb3 encryption": ["server smb encrypt", false],
 };
 
 /** Key names compare case-insensitively, ignoring spaces and underscores. */
@@ -382,12 +397,38 @@ function buildGlobal(set: Map<string, Setting>, file: string, warnings: string[]
     else throw badValue(s, file, "expected never or bad user");
   });
   on("max connections", (s) => { g.maxConnections = parseInt10(s, file, s.value, 0, 0x7fffffff); });
+  on("server smb encrypt", (s) => {
+    const v = parseEncryption(s, file);
+    g.encryption = v === "default" ? "auto" : v;
+  });
+  on("server smb3 encryption algorithms", (s) => {
+    const names = s.value.toLowerCase().split(/[\s,]+/).filter((n) => n !== "");
+    const list = names.includes("default") ? [...DEFAULT_CIPHERS] : [];
+    for (const n of names) {
+      if (n === "default") continue;
+      if (!(n in CIPHERS)) throw badValue(s, file, "expected aes-128-gcm, aes-128-ccm, aes-256-gcm, aes-256-ccm or default");
+      if (!list.includes(n)) list.push(n);
+    }
+    if (list.length === 0) throw badValue(s, file, "expected at least one cipher");
+    g.encryptionAlgorithms = list;
+  });
   on("log level", (s) => {
     const [level, ...classes] = s.value.split(/\s+/);
     g.logLevel = parseInt10(s, file, level, 0, 10);
     if (classes.length > 0) warnings.push(`${file}:${s.line}: debug classes in "${s.key}" are not supported; ignored`);
   });
   return g;
+}
+
+/** smb.conf encryption values (Samba's and ksmbd's spellings) → the policy. */
+function parseEncryption(s: Setting, file: string): Encryption | "default" {
+  const v = s.value.toLowerCase();
+  if (v === "default") return "default";
+  if (["disabled", "off", "no", "false"].includes(v)) return "disabled";
+  if (["auto", "if_required", "enabled"].includes(v)) return "auto";
+  if (v === "desired") return "desired";
+  if (["mandatory", "required", "forced", "yes", "true", "on"].includes(v)) return "mandatory";
+  throw badValue(s, file, "expected disabled, auto (if_required), desired or mandatory (required)");
 }
 
 /** Resolves a share's settings over the [global] share defaults. */
@@ -400,10 +441,13 @@ function buildShare(sec: Section, defaults: Map<string, Setting>, file: string):
   const p = sec.settings.get("path");
   if (!p || p.value === "") throw new ConfigError(file, p?.line ?? sec.line, `share [${sec.name}] has no "path"`, "path");
   const path = isAbsolute(p.value) ? p.value : join(dirname(file), p.value);
+  // In [global] the value sets the session policy, which shares follow unless they override it.
+  const enc = sec.settings.get("server smb encrypt");
   return {
     name: sec.name, path, comment: get("comment")?.value ?? "",
     readOnly: bool("read only", true), guestOk: bool("guest ok", false),
     browseable: bool("browseable", true), available: bool("available", true),
+    encryption: enc ? parseEncryption(enc, file) : "default",
   };
 }
 
@@ -419,11 +463,12 @@ export function serializeForCore(cfg: Config): string {
     `signing=${g.serverSigning}`, `minprotocol=${hex(g.minProtocol)}`, `maxprotocol=${hex(g.maxProtocol)}`,
     `maptoguest=${g.mapToGuest === "bad user" ? 1 : 0}`, `loglevel=${g.logLevel}`, `maxconnections=${g.maxConnections}`,
     `interfaces=${g.interfaces.map(addressHex).filter((h) => h !== "").join(",")}`,
+    `encryption=${g.encryption}`, `ciphers=${g.encryptionAlgorithms.map((n) => CIPHERS[n]).join(",")}`,
   ];
   cfg.shares.forEach((s, index) => {
     if (!s.available) return;
     lines.push("[share]", `name=${s.name}`, `comment=${s.comment}`, `readonly=${+s.readOnly}`,
-      `guestok=${+s.guestOk}`, `browseable=${+s.browseable}`, `index=${index}`);
+      `guestok=${+s.guestOk}`, `browseable=${+s.browseable}`, `encryption=${s.encryption}`, `index=${index}`);
   });
   for (const l of lines) if (/[\r\n]/.test(l)) throw new Error(`serializeForCore: newline in "${l.split("=")[0]}"`);
   return `${lines.join("\n")}\n`;

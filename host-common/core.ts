@@ -24,10 +24,20 @@ export interface HostCrypto {
   hmacSha256?(key: Uint8Array, data: Uint8Array, out: Uint8Array): void;
   /** AES-GCM with a 12-byte nonce; src may be empty (GMAC). false if it could not. */
   aesGcmSeal?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, src: Uint8Array, dst: Uint8Array, tag: Uint8Array): boolean;
+  /** AES-GCM open (src and dst may be the same memory): "ok", "bad-tag", or "unable". */
+  aesGcmOpen?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, src: Uint8Array, dst: Uint8Array, tag: Uint8Array): OpenResult;
+  /** AES-CCM seal with an 11-byte nonce and a 16-byte tag. false if it could not. */
+  aesCcmSeal?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, src: Uint8Array, dst: Uint8Array, tag: Uint8Array): boolean;
+  /** AES-CCM open: "ok", "bad-tag", or "unable". */
+  aesCcmOpen?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, src: Uint8Array, dst: Uint8Array, tag: Uint8Array): OpenResult;
 }
+
+export type OpenResult = "ok" | "bad-tag" | "unable";
+const OPEN_RC: Record<OpenResult, number> = { ok: 0, "bad-tag": 1, unable: -1 };
 
 export const CAP_HMAC_SHA256 = 1;
 export const CAP_AES_GCM = 2;
+export const CAP_AES_CCM = 4;
 
 export interface CoreOptions {
   wasm: BufferSource;
@@ -87,7 +97,9 @@ export class Core {
         log(level: number, p: number, n: number) {
           if (mem) opts.log(level, td8.decode(mem.subarray(p, p + n)));
         },
-        crypto_caps: () => (hc.hmacSha256 ? CAP_HMAC_SHA256 : 0) | (hc.aesGcmSeal ? CAP_AES_GCM : 0),
+        crypto_caps: () =>
+          (hc.hmacSha256 ? CAP_HMAC_SHA256 : 0) | (hc.aesGcmSeal && hc.aesGcmOpen ? CAP_AES_GCM : 0) |
+          (hc.aesCcmSeal && hc.aesCcmOpen ? CAP_AES_CCM : 0),
         hmac_sha256(k: number, kl: number, d: number, dl: number, o: number) {
           const m = mem as Uint8Array;
           hc.hmacSha256?.(m.subarray(k, k + kl), m.subarray(d, d + dl), m.subarray(o, o + 32));
@@ -97,6 +109,24 @@ export class Core {
           const f = hc.aesGcmSeal;
           if (!f) return -1;
           return f(m.subarray(k, k + kl), m.subarray(n, n + 12), m.subarray(a, a + al), m.subarray(s, s + l), m.subarray(d, d + l), m.subarray(t, t + 16)) ? 0 : -1;
+        },
+        aes_gcm_open(k: number, kl: number, n: number, a: number, al: number, s: number, d: number, l: number, t: number) {
+          const m = mem as Uint8Array;
+          const f = hc.aesGcmOpen;
+          if (!f) return -1;
+          return OPEN_RC[f(m.subarray(k, k + kl), m.subarray(n, n + 12), m.subarray(a, a + al), m.subarray(s, s + l), m.subarray(d, d + l), m.subarray(t, t + 16))];
+        },
+        aes_ccm_seal(k: number, kl: number, n: number, a: number, al: number, s: number, d: number, l: number, t: number) {
+          const m = mem as Uint8Array;
+          const f = hc.aesCcmSeal;
+          if (!f) return -1;
+          return f(m.subarray(k, k + kl), m.subarray(n, n + 11), m.subarray(a, a + al), m.subarray(s, s + l), m.subarray(d, d + l), m.subarray(t, t + 16)) ? 0 : -1;
+        },
+        aes_ccm_open(k: number, kl: number, n: number, a: number, al: number, s: number, d: number, l: number, t: number) {
+          const m = mem as Uint8Array;
+          const f = hc.aesCcmOpen;
+          if (!f) return -1;
+          return OPEN_RC[f(m.subarray(k, k + kl), m.subarray(n, n + 11), m.subarray(a, a + al), m.subarray(s, s + l), m.subarray(d, d + l), m.subarray(t, t + 16))];
         },
       },
     };

@@ -16,7 +16,7 @@ export declare function host_log(level: i32, ptr: usize, len: i32): void;
 // functions below the host implements natively; the core uses them above a size threshold and
 // its own AssemblyScript implementations otherwise (they are the reference).
 
-/** Bit CAP_HMAC_SHA256 | CAP_AES_GCM of what the host accelerates. */
+/** Bits CAP_HMAC_SHA256 | CAP_AES_GCM | CAP_AES_CCM of what the host accelerates. */
 @external("host", "crypto_caps")
 export declare function crypto_caps(): u32;
 
@@ -30,3 +30,15 @@ export declare function host_hmac_sha256(key: usize, keyLen: i32, data: usize, l
  */
 @external("host", "aes_gcm_seal")
 export declare function host_aes_gcm_seal(key: usize, keyLen: i32, nonce: usize, aad: usize, aadLen: i32, src: usize, dst: usize, len: i32, tag: usize): i32;
+
+/** AES-GCM open, 12-byte nonce: dst = D(src) (src == dst allowed). 0 = authentic, 1 = tag mismatch, -1 = not done. */
+@external("host", "aes_gcm_open")
+export declare function host_aes_gcm_open(key: usize, keyLen: i32, nonce: usize, aad: usize, aadLen: i32, src: usize, dst: usize, len: i32, tag: usize): i32;
+
+/** AES-CCM seal with an 11-byte nonce and a 16-byte tag. 0 = done, -1 = not done. */
+@external("host", "aes_ccm_seal")
+export declare function host_aes_ccm_seal(key: usize, keyLen: i32, nonce: usize, aad: usize, aadLen: i32, src: usize, dst: usize, len: i32, tag: usize): i32;
+
+/** AES-CCM open, 11-byte nonce, 16-byte tag. 0 = authentic, 1 = tag mismatch, -1 = not done. */
+@external("host", "aes_ccm_open")
+export declare function host_aes_ccm_open(key: usize, keyLen: i32, nonce: usize, aad: usize, aadLen: i32, src: usize, dst: usize, len: i32, tag: usize): i32;

@@ -11,22 +11,32 @@ import { STATUS_INTERNAL_ASYNC, setAsyncResume } from "./async";
 import { submit, OP_CLOSE } from "../fs/io";
 import { validateRequest, COMMAND_FLAGS, V_NEEDS_SESSION, V_NEEDS_TREE } from "./validate";
 import { verifyRequest, signResponse } from "./signing";
+import { encryptFrame, canEncrypt, sessionRequiresEncryption, TRANSFORM_HEADER_SIZE } from "./encryption";
 import { sendBuffer, disconnect } from "./transport";
 import { align8 } from "../util/bytes";
+import { bufFree } from "../util/buffers";
 import { logWarn, logDebug, logEnabled, LOG_DEBUG } from "../util/log";
 import { sha512Init, sha512Update, sha512Final, SHA512_CTX_SIZE } from "../crypto/sha512";
 import { HANDLERS } from "./commands/table";
 
-/** Called for each complete SMB2 frame (frame excludes the 4-byte direct-TCP header). */
-export function onSmb2Frame(c: Conn, frame: usize, size: u32): void {
+/**
+ * Called for each complete SMB2 frame (without the 4-byte direct-TCP header), which starts
+ * `skip` bytes into the buffer: after the transform header of a message that came encrypted
+ * for session es (already decrypted in place). Takes ownership of the buffer.
+ */
+export function onSmb2Frame(c: Conn, buf: usize, bufSize: u32, skip: u32, es: Session | null): void {
   const r = getRequest();
   if (r === null) {
+    bufFree(buf, bufSize);
     disconnect(c, "out of memory for a request");
     return;
   }
   r.conn = c;
-  r.frame = frame;
-  r.frameSize = size;
+  r.frameAlloc = buf;
+  r.frameAllocSize = bufSize;
+  r.frame = buf + <usize>skip;
+  r.frameSize = bufSize - skip;
+  r.encSession = es;
   r.cur = 0;
   r.index = 0;
   r.respLen = 4;
@@ -186,6 +196,8 @@ function lookupSession(r: Request, c: Conn): u32 {
 
 /** Signature rules of MS-SMB2 3.3.5.2.4, enforced by session state, not by the flag (P4). */
 function checkSignature(r: Request, s: Session): u32 {
+  // An encrypted request is authenticated by its transform header (3.3.5.2.4).
+  if (r.encSession !== null) return S.STATUS_SUCCESS;
   const signed = (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0;
   r.requestSigned = signed;
   if (signed) {
@@ -222,6 +234,11 @@ function checkAndRun(r: Request, c: Conn): u32 {
     if (st != S.STATUS_SUCCESS) return st;
     const sg = checkSignature(r, r.session as Session);
     if (sg != S.STATUS_SUCCESS) return sg;
+    if (r.encSession === null && sessionRequiresEncryption(r.session as Session)) {
+      // 3.3.5.2.9: a session that encrypts refuses unencrypted requests
+      logWarn("Refused unencrypted request " + H.MessageId(r.hdr).toString() + " from " + c.peer + " on a session that requires encryption");
+      return S.STATUS_ACCESS_DENIED;
+    }
   } else if (cmd == H.SMB2_ECHO || cmd == H.SMB2_CANCEL) {
     // ECHO and CANCEL may come with or without a session; verify a signature if present.
     const sid = H.SessionId(r.hdr);
@@ -238,7 +255,13 @@ function checkAndRun(r: Request, c: Conn): u32 {
     const s = r.session as Session;
     const tid = r.related ? r.rel.treeId : H.TreeId(r.hdr);
     if (!s.trees.has(tid)) return S.STATUS_NETWORK_NAME_DELETED;
-    r.tree = s.trees.get(tid);
+    const t = s.trees.get(tid);
+    if (r.encSession === null && t.encryptData) {
+      // 3.3.5.2.11: a share that encrypts refuses unencrypted requests
+      logWarn("Refused unencrypted request " + H.MessageId(r.hdr).toString() + " from " + c.peer + " on share " + t.share.name + ", which requires encryption");
+      return S.STATUS_ACCESS_DENIED;
+    }
+    r.tree = t;
   }
   const fileCheck = relatedCheckFile(r);
   if (fileCheck != 0) return fileCheck;
@@ -333,19 +356,20 @@ function sendInterim(r: Request, c: Conn): void {
   r.hashResponse = 0;
 }
 
-/** Signs and sends the responses built so far in r.resp (which then belongs to the connection). */
+/** Signs (or encrypts) and sends the responses built so far in r.resp (which then belongs to the connection). */
 function flushResponses(r: Request, c: Conn): void {
   const last = r.index;
   if (r.respLen <= 4 || (last == 0 && r.command == H.SMB2_CANCEL)) return;
   const resp = r.resp;
   store<u32>(resp, bswap<u32>(r.respLen - 4));
+  const es = r.encSession;
   let n = 0;
   for (let i = 0; i <= last; i++) {
     const s = unchecked(r.signWith[i]);
     const off = unchecked(r.respOffs[i]);
     if (off == 0) continue;
     n++;
-    if (s === null) continue;
+    if (s === null || es !== null) continue; // an encrypted message is not signed (3.1.4.1)
     const end = i < last && unchecked(r.respOffs[i + 1]) != 0 ? unchecked(r.respOffs[i + 1]) : r.respLen;
     signResponse(resp + <usize>off, end - off, s);
   }
@@ -360,6 +384,21 @@ function flushResponses(r: Request, c: Conn): void {
     endSession(ending);
   }
   if (n == 0) return;
+  if (es !== null && canEncrypt(es)) {
+    const enc = encryptFrame(es, resp, r.respLen);
+    if (enc == 0) {
+      disconnect(c, "out of memory for an encrypted response");
+      return;
+    }
+    const size = r.respLen + TRANSFORM_HEADER_SIZE;
+    sendBuffer(c, enc, <usize>size, size);
+    r.respLen = 4; // resp stays with the request and is reused
+    return;
+  }
+  if (es !== null) {
+    disconnect(c, "the session of an encrypted request lost its keys");
+    return;
+  }
   sendBuffer(c, resp, r.respCap, r.respLen);
   r.resp = 0;
   r.respCap = 0;

@@ -10,6 +10,7 @@ import { onSmb1Negotiate } from "./commands/negotiate";
 import { bufFree } from "../util/buffers";
 import { now_ms } from "../abi/imports";
 import { SESSION_VALID } from "./session";
+import { decryptFrame, TRANSFORM_HEADER_SIZE } from "./encryption";
 
 /** A frame must arrive completely within this time once its first byte came (slowloris). */
 export const FRAME_TIMEOUT_MS: f64 = 20000;
@@ -186,7 +187,7 @@ export function rxCommit(c: Conn, n: u32): void {
 function onFrame(c: Conn, frame: usize, size: u32): void {
   const pid = size >= 4 ? load<u32>(frame) : 0;
   if (pid == SMB2_PROTOCOL_ID && size >= 64) {
-    onSmb2Frame(c, frame, size); // takes ownership of frame
+    onSmb2Frame(c, frame, size, 0, null); // takes ownership of frame
     return;
   }
   if (pid == SMB1_PROTOCOL_ID && !c.negotiated && !c.smb1Upgraded) {
@@ -194,7 +195,17 @@ function onFrame(c: Conn, frame: usize, size: u32): void {
     bufFree(frame, size);
     return;
   }
+  if (pid == SMB2_TRANSFORM_PROTOCOL_ID && c.negotiated) {
+    const why = new Array<string>(0);
+    const es = decryptFrame(c, frame, size, why);
+    if (es !== null && load<u32>(frame + <usize>TRANSFORM_HEADER_SIZE) == SMB2_PROTOCOL_ID) {
+      onSmb2Frame(c, frame, size, TRANSFORM_HEADER_SIZE, es); // takes ownership of frame
+      return;
+    }
+    bufFree(frame, size);
+    disconnect(c, why.length > 0 ? why[0] : "an encrypted message does not hold an SMB2 message");
+    return;
+  }
   bufFree(frame, size);
-  if (pid == SMB2_TRANSFORM_PROTOCOL_ID) disconnect(c, "encrypted message, but encryption was not negotiated");
-  else disconnect(c, "frame of " + size.toString() + " bytes is not an SMB2 message");
+  disconnect(c, "frame of " + size.toString() + " bytes is not an SMB2 message");
 }

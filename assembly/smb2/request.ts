@@ -20,6 +20,11 @@ export class Request extends IoWaiter {
   /** The received frame (without the 4-byte direct-TCP header); owned by the request. */
   frame: usize = 0;
   frameSize: u32 = 0;
+  /** The buffer the frame lives in (it starts after the transform header of an encrypted frame). */
+  frameAlloc: usize = 0;
+  frameAllocSize: u32 = 0;
+  /** The request came encrypted for this session: its responses go encrypted with its key. */
+  encSession: Session | null = null;
   /** Offset of the current command's header within the frame. */
   cur: u32 = 0;
   hdr: usize = 0;
@@ -155,8 +160,10 @@ export class Request extends IoWaiter {
 
   reset(): void {
     this.freeTmp();
-    if (this.frame != 0) bufFree(this.frame, this.frameSize);
+    if (this.frameAlloc != 0) bufFree(this.frameAlloc, this.frameAllocSize);
+    this.frameAlloc = 0;
     this.frame = 0;
+    this.encSession = null;
     if (this.resp != 0) bufFree(this.resp, this.respCap);
     this.resp = 0;
     this.respCap = 0;

@@ -6,6 +6,7 @@ import { ShareCfg } from "../config";
 import { GCM_CTX_SIZE } from "../crypto/gcm";
 import { SessionAuth } from "../auth/spnego";
 import { Conn } from "./conn";
+import { freeCiphers } from "./encryption";
 
 export const SESSION_IN_PROGRESS: i32 = 0;
 export const SESSION_VALID: i32 = 1;
@@ -26,6 +27,8 @@ export class Tree {
   session: Session;
   maximalAccess: u32;
   readOnly: bool;
+  /** Requests on this tree must come encrypted (TreeConnect.Share.EncryptData, 3.3.5.7). */
+  encryptData: bool = false;
 
   constructor(id: u32, share: ShareCfg, session: Session, readOnly: bool) {
     this.id = id;
@@ -53,6 +56,13 @@ export class Session {
   signingRequired: bool = false;
   /** Keys derived (at least the signing key is valid). */
   hasKeys: bool = false;
+  /** Requests must come encrypted and responses go encrypted (MS-SMB2 3.3.1.8 EncryptData). */
+  encryptData: bool = false;
+  /** Encryption and decryption contexts (smb2/encryption.ts), 0 until keys exist. */
+  cipherCtx: usize = 0;
+  /** Nonce of the last encrypted message: counter and a random per-session prefix. */
+  nonceCounter: u64 = 0;
+  noncePrefix: u32 = 0;
   keys: usize = 0;
   /** 64-byte preauth integrity hash of this session's setup exchange (3.1.1). */
   preauthHash: usize = 0;
@@ -96,6 +106,7 @@ export class Session {
       bufFree(this.preauthHash, 64);
       this.preauthHash = 0;
     }
+    freeCiphers(this);
     this.hasKeys = false;
     this.state = SESSION_EXPIRED;
   }

@@ -9,6 +9,7 @@ import { hmacSha256Fast, gmacFast } from "../crypto/accel";
 import { aesCmac } from "../crypto/cmac";
 import { gcmInit } from "../crypto/gcm";
 import { kdfCounterHmacSha256 } from "../crypto/kdf";
+import { cipherKeyLen, initCiphers } from "./encryption";
 import { ctEqual, wipe } from "../util/bytes";
 
 const mac = memory.data(16);
@@ -43,7 +44,7 @@ function kdf(s: Session, l: ArrayBuffer, ctx: usize, ctxLen: i32, outOff: usize,
  * signing key is the session key; for 3.0/3.0.2 the fixed contexts; for 3.1.1 the session's
  * preauth integrity hash.
  */
-export function deriveKeys(s: Session): void {
+export function deriveKeys(s: Session): bool {
   const d = s.conn.dialect;
   const k = s.keys;
   if (d < DIALECT_300) {
@@ -57,13 +58,16 @@ export function deriveKeys(s: Session): void {
   } else {
     kdf(s, L_SIGN311, s.preauthHash, 64, KEY_SIGNING, 128);
     kdf(s, L_APP311, s.preauthHash, 64, KEY_APPLICATION, 128);
-    kdf(s, L_C2S, s.preauthHash, 64, KEY_DECRYPTION, 128);
-    kdf(s, L_S2C, s.preauthHash, 64, KEY_ENCRYPTION, 128);
+    // AES-256 ciphers take 256-bit keys (L = 256) from the same session key (3.3.5.5.3)
+    const bits = cipherKeyLen(s.conn.cipherId) == 32 ? 256 : 128;
+    kdf(s, L_C2S, s.preauthHash, 64, KEY_DECRYPTION, bits);
+    kdf(s, L_S2C, s.preauthHash, 64, KEY_ENCRYPTION, bits);
   }
   if (d >= DIALECT_311 && s.conn.signingAlgorithm == SIGNING_AES_GMAC) {
     gcmInit(k + KEY_CRYPTO_CTX, k + KEY_SIGNING, 16);
   }
   s.hasKeys = true;
+  return initCiphers(s);
 }
 
 /** Computes the 16-byte signature of the message at h (len bytes, Signature field zeroed). */

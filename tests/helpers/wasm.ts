@@ -24,7 +24,10 @@ export function loadTestModule(name: string, extraHost: Record<string, (...a: nu
   let memory: WebAssembly.Memory | undefined;
   const mem = () => new Uint8Array((memory as WebAssembly.Memory).buffer);
   const utf16 = (p: number, n: number) => new TextDecoder("utf-16le").decode(mem().subarray(p, p + n));
-  const defaults = { crypto_caps: () => 0, hmac_sha256: () => undefined, aes_gcm_seal: () => -1 };
+  const defaults = {
+    crypto_caps: () => 0, hmac_sha256: () => undefined, aes_gcm_seal: () => -1, aes_gcm_open: () => -1,
+    aes_ccm_seal: () => -1, aes_ccm_open: () => -1,
+  };
   extraHost = { ...defaults, ...extraHost };
   const imports = {
     host: {

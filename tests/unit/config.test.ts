@@ -20,11 +20,12 @@ function fails(text: string, message: string) {
 
 test("defaultConfig: one guest-writable share on 127.0.0.1:4445", () => {
   const c = defaultConfig("/tmp/x");
-  assert.equal(c.shares, [{ name: "share", path: "/tmp/x", comment: "Share", readOnly: false, guestOk: true, browseable: true, available: true }]);
+  assert.equal(c.shares, [{ name: "share", path: "/tmp/x", comment: "Share", readOnly: false, guestOk: true, browseable: true, available: true, encryption: "default" }]);
   assert.equal(c.global, {
     serverString: "WASM SMB Server", netbiosName: "WASMSMB", workgroup: "WORKGROUP", serverSigning: "auto",
     minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445, interfaces: ["127.0.0.1"], mapToGuest: "bad user",
-    maxConnections: 0, logLevel: 0,
+    maxConnections: 0, logLevel: 0, encryption: "auto",
+    encryptionAlgorithms: ["aes-128-gcm", "aes-128-ccm", "aes-256-gcm", "aes-256-ccm"],
   });
   assert.equal(c.warnings, []);
 });
@@ -34,7 +35,7 @@ test("empty file: default globals, no shares; share defaults follow smb.conf", (
   assert.equal(c.global, defaultConfig("x").global);
   assert.equal(c.shares, []);
   const s = parse(share()).shares[0];
-  assert.equal(s, { name: "data", path: "/srv/data", comment: "", readOnly: true, guestOk: false, browseable: true, available: true });
+  assert.equal(s, { name: "data", path: "/srv/data", comment: "", readOnly: true, guestOk: false, browseable: true, available: true, encryption: "default" });
 });
 
 test("every [global] key", () => {
@@ -50,11 +51,14 @@ interfaces = 0.0.0.0, ::1 [fe80::1%eth0]
 map to guest = never
 max connections = 16
 log level = 5
+server smb encrypt = desired
+server smb3 encryption algorithms = aes-256-gcm, aes-128-ccm
 `);
   assert.equal(c.global, {
     serverString: "My Server", netbiosName: "FILESERVER1", workgroup: "HOME", serverSigning: "mandatory",
     minProtocol: 0x0210, maxProtocol: 0x0302, port: 10445, interfaces: ["0.0.0.0", "::1", "fe80::1%eth0"],
-    mapToGuest: "never", maxConnections: 16, logLevel: 5,
+    mapToGuest: "never", maxConnections: 16, logLevel: 5, encryption: "desired",
+    encryptionAlgorithms: ["aes-256-gcm", "aes-128-ccm"],
   });
   assert.equal(c.warnings, []);
 });
@@ -67,6 +71,7 @@ read only = no
 guest ok = yes
 browseable = no
 available = no
+smb encrypt = required
 [b]
 path = /b
 writeable = yes
@@ -79,7 +84,7 @@ writable = 1
 path = /d
 write ok = off
 `);
-  assert.equal(c.shares[0], { name: "Docs", path: "/srv/docs", comment: "Documents", readOnly: false, guestOk: true, browseable: false, available: false });
+  assert.equal(c.shares[0], { name: "Docs", path: "/srv/docs", comment: "Documents", readOnly: false, guestOk: true, browseable: false, available: false, encryption: "mandatory" });
   assert.equal([c.shares[1].readOnly, c.shares[1].guestOk, c.shares[1].browseable], [false, true, false]);
   assert.is(c.shares[2].readOnly, false);
   assert.is(c.shares[3].readOnly, true);
@@ -111,6 +116,27 @@ test("signing aliases, protocol aliases and smb ports synonym", () => {
   assert.equal(proto("SMB3_00", "SMB3_00"), [0x0300, 0x0300]);
   assert.is(parse("smb ports = 1445 139").global.port, 1445);
   assert.is(parse("[global]\nmap to guest = Bad_User").global.mapToGuest, "bad user");
+});
+
+test("encryption: Samba and ksmbd spellings, global policy vs per-share, cipher lists", () => {
+  const g = (v: string) => parse(`[global]\n${v}`).global;
+  for (const [v, want] of [["disabled", "disabled"], ["off", "disabled"], ["no", "disabled"], ["auto", "auto"], ["default", "auto"],
+    ["if_required", "auto"], ["desired", "desired"], ["mandatory", "mandatory"], ["required", "mandatory"], ["yes", "mandatory"]] as const) {
+    assert.is(g(`server smb encrypt = ${v}`).encryption, want, v);
+  }
+  assert.is(g("smb3 encryption = mandatory").encryption, "mandatory"); // ksmbd.conf
+  assert.is(g("smb encrypt = disabled").encryption, "disabled"); // Samba's older name
+  // a per-share value does not change the session policy; a [global] one is also the shares' default
+  const c = parse("[global]\nsmb encrypt = desired\n[a]\npath=/a\n[b]\npath=/b\nsmb encrypt = mandatory\n[c]\npath=/c\nsmb encrypt = off\n");
+  assert.is(c.global.encryption, "desired");
+  assert.equal(c.shares.map((s) => s.encryption), ["default", "mandatory", "disabled"]);
+  assert.equal(g("server smb3 encryption algorithms = AES-128-CCM").encryptionAlgorithms, ["aes-128-ccm"]);
+  assert.equal(g("server smb3 encryption algorithms = default").encryptionAlgorithms, ["aes-128-gcm", "aes-128-ccm", "aes-256-gcm", "aes-256-ccm"]);
+  fails("server smb encrypt = sometimes", 'smb.conf:1: bad value "sometimes" for "server smb encrypt": expected disabled, auto (if_required), desired or mandatory (required)');
+  fails("server smb3 encryption algorithms = aes-192-gcm", 'smb.conf:1: bad value "aes-192-gcm" for "server smb3 encryption algorithms": expected aes-128-gcm, aes-128-ccm, aes-256-gcm, aes-256-ccm or default');
+  const text = serializeForCore(c);
+  assert.ok(text.includes("\nencryption=desired\nciphers=2,1,4,3\n"), text);
+  assert.ok(text.includes("\nname=b\ncomment=\nreadonly=1\nguestok=0\nbrowseable=1\nencryption=mandatory\nindex=1\n"), text);
 });
 
 test("SMB1 min protocol is raised to SMB2_02 with a warning", () => {
@@ -287,12 +313,15 @@ maptoguest=0
 loglevel=4
 maxconnections=0
 interfaces=7f000001
+encryption=auto
+ciphers=2,1,4,3
 [share]
 name=Pub
 comment=Public files
 readonly=0
 guestok=1
 browseable=1
+encryption=default
 index=0
 [share]
 name=Hidden$
@@ -300,6 +329,7 @@ comment=
 readonly=1
 guestok=0
 browseable=0
+encryption=default
 index=2
 `);
   const two = parse("[global]\ninterfaces = 192.168.1.20, [fe80::1%eth0] ::ffff:10.0.0.1\n");

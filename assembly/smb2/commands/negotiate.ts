@@ -14,6 +14,7 @@ import { sendBuffer, disconnect } from "../transport";
 import { preauthUpdate } from "../dispatch";
 import { spnegoNegTokenInit2 } from "../../auth/spnego";
 import { logInfo } from "../../util/log";
+import { chooseCipher, cipherFor30 } from "../encryption";
 
 export const SMB2_NEGOTIATE_SIGNING_ENABLED: u16 = 0x0001;
 export const SMB2_NEGOTIATE_SIGNING_REQUIRED: u16 = 0x0002;
@@ -47,8 +48,10 @@ function securityMode(): u16 {
   return m;
 }
 
-function capabilitiesFor(dialect: u16): u32 {
+function capabilitiesFor(c: Conn, dialect: u16): u32 {
   let caps: u32 = 0;
+  // 3.0/3.0.2 announce encryption by capability; 3.1.1 by the negotiate context (3.3.5.4)
+  if ((dialect == DIALECT_300 || dialect == DIALECT_302) && c.cipherId != 0) caps |= SMB2_GLOBAL_CAP_ENCRYPTION;
   if (dialect >= DIALECT_210 && dialect != DIALECT_WILDCARD) caps |= SMB2_GLOBAL_CAP_LARGE_MTU;
   return caps;
 }
@@ -62,7 +65,7 @@ function writeBody(c: Conn, o: usize, dialect: u16, token: Uint8Array): u32 {
   store<u16>(o, dialect, 4);
   store<u16>(o, 0, 6);
   memory.copy(o + 8, serverGuid(), 16);
-  store<u32>(o, capabilitiesFor(dialect), 24);
+  store<u32>(o, capabilitiesFor(c, dialect), 24);
   store<u32>(o, io, 28);
   store<u32>(o, io, 32);
   store<u32>(o, io, 36);
@@ -111,7 +114,7 @@ function parseContexts(r: Request, c: Conn, flags: StaticArray<bool>): u32 {
       const n = <u32>load<u16>(d, 0);
       if (n == 0 || <u32>2 + n * 2 > len) return S.STATUS_INVALID_PARAMETER;
       unchecked((flags[0] = true));
-      c.cipherId = 0; // no cipher is offered until SMB2 encryption is implemented
+      c.cipherId = chooseCipher(d + 2, n);
     } else if (type == SMB2_SIGNING_CAPABILITIES) {
       if (len < 2 || sawSigning) return S.STATUS_INVALID_PARAMETER; // at most one
       const n = <u32>load<u16>(d, 0);
@@ -178,6 +181,7 @@ export function smb2Negotiate(r: Request): u32 {
     preauthUpdate(c.preauthHash, r.hdr, r.cmdLen);
   } else {
     c.signingAlgorithm = best >= DIALECT_300 ? SIGNING_AES_CMAC : SIGNING_HMAC_SHA256;
+    c.cipherId = best >= DIALECT_300 ? cipherFor30(c.clientCapabilities) : 0;
   }
   const token = spnegoNegTokenInit2();
   // body (64) + token + contexts (each at most 8 + 38, 8-aligned)
@@ -218,7 +222,7 @@ export function smb2Negotiate(r: Request): u32 {
   c.negotiated = true;
   c.supportsMultiCredit = best != DIALECT_202;
   c.serverSecurityMode = securityMode();
-  c.serverCapabilities = capabilitiesFor(best);
+  c.serverCapabilities = capabilitiesFor(c, best);
   return S.STATUS_SUCCESS;
 }
 

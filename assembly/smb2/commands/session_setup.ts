@@ -15,10 +15,12 @@ import { preauthUpdate } from "../dispatch";
 import { endSession } from "../teardown";
 import { logInfo, logWarn } from "../../util/log";
 import { SMB2_NEGOTIATE_SIGNING_REQUIRED } from "./negotiate";
+import { sessionEncryptionPolicy } from "../encryption";
 
 const SMB2_SESSION_FLAG_BINDING: u8 = 0x01;
 const SMB2_SESSION_FLAG_IS_GUEST: u16 = 0x0001;
 const SMB2_SESSION_FLAG_IS_NULL: u16 = 0x0002;
+const SMB2_SESSION_FLAG_ENCRYPT_DATA: u16 = 0x0004;
 const OUT_OFFSET: u16 = 64 + 8;
 const MAX_SESSIONS_PER_CONN: i32 = 64;
 
@@ -178,7 +180,20 @@ export function smb2SessionSetup(r: Request): u32 {
     return failed(r, s, auth, S.STATUS_LOGON_FAILURE);
   }
   if (st != S.STATUS_SUCCESS) return failed(r, s, auth, st);
-  const flags = reauth ? reauthenticated(r, s, auth) : authenticated(r, s, auth);
+  let flags = reauth ? reauthenticated(r, s, auth) : authenticated(r, s, auth);
+  if (!reauth) {
+    const enc = sessionEncryptionPolicy(s);
+    if (enc < 0) {
+      logWarn("Session for " + describe(s) + " from " + c.peer + " refused: encryption is mandatory and it cannot encrypt");
+      return failed(r, s, auth, S.STATUS_ACCESS_DENIED);
+    }
+    if (enc > 0) {
+      s.encryptData = true;
+      flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
+    }
+  } else if (s.encryptData) {
+    flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
+  }
   respond(r, flags, auth.outToken);
   s.auth = null;
   auth.dispose();

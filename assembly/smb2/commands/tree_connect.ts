@@ -5,10 +5,12 @@ import { Session, Tree } from "../session";
 import { findShare } from "../../config";
 import { endTree } from "../teardown";
 import { logInfo } from "../../util/log";
+import { treeEncryptionPolicy } from "../encryption";
 
 const SMB2_SHARE_TYPE_DISK: u8 = 0x01;
 const SMB2_SHARE_TYPE_PIPE: u8 = 0x02;
 const SMB2_SHAREFLAG_NO_CACHING: u32 = 0x00000030;
+const SMB2_SHAREFLAG_ENCRYPT_DATA: u32 = 0x00008000;
 const MAX_TREES_PER_SESSION: i32 = 1024;
 
 export function smb2TreeConnect(r: Request): u32 {
@@ -34,18 +36,24 @@ export function smb2TreeConnect(r: Request): u32 {
     logInfo("Guest tree connect to " + share.name + " refused (guest ok = no)");
     return S.STATUS_ACCESS_DENIED;
   }
+  const enc = treeEncryptionPolicy(s, share);
+  if (enc < 0) {
+    logInfo("Tree connect to " + share.name + " from " + s.conn.peer + " refused: the share requires encryption and the session cannot encrypt");
+    return S.STATUS_ACCESS_DENIED;
+  }
   if (s.trees.size >= MAX_TREES_PER_SESSION) return S.STATUS_INSUFFICIENT_RESOURCES;
   let id = s.nextTreeId;
   while (id == 0 || id == 0xffffffff || s.trees.has(id)) id++;
   s.nextTreeId = id + 1;
   const t = new Tree(id, share, s, share.readOnly);
+  t.encryptData = enc > 0;
   s.trees.set(id, t);
   r.tree = t;
   const o = r.out;
   store<u16>(o, 16, 0);
   store<u8>(o, share.isIpc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK, 2);
   store<u8>(o, 0, 3);
-  store<u32>(o, share.isIpc ? SMB2_SHAREFLAG_NO_CACHING : 0, 4);
+  store<u32>(o, (share.isIpc ? SMB2_SHAREFLAG_NO_CACHING : 0) | (t.encryptData ? SMB2_SHAREFLAG_ENCRYPT_DATA : 0), 4);
   store<u32>(o, 0, 8);
   store<u32>(o, t.maximalAccess, 12);
   r.outLen = 16;
