@@ -95,6 +95,8 @@ function start(r: Request): u32 {
   if ((desired & ~A.VALID_ACCESS) != 0) return S.STATUS_ACCESS_DENIED;
   if (s.openCount >= MAX_OPENS_PER_SESSION) return S.STATUS_TOO_MANY_OPENED_FILES;
 
+  // MS-SMB2 3.3.5.9: names are relative to the share; a leading separator is invalid
+  if (NameLength(b) >= 2 && load<u16>(r.hdr + <usize>NameOffset(b)) == 0x5c) return S.STATUS_INVALID_PARAMETER;
   const parsed = parseSmbPath(r.hdr + <usize>NameOffset(b), NameLength(b));
   if (parsed.status != S.STATUS_SUCCESS) {
     if (logEnabled(LOG_DEBUG)) logDebug("CREATE refuses name \"" + String.UTF16.decodeUnsafe(r.hdr + <usize>NameOffset(b), <usize>NameLength(b)) + "\": 0x" + parsed.status.toString(16));
@@ -304,7 +306,9 @@ function afterDosattrib(r: Request): u32 {
   }
   // A share that cannot store xattrs keeps the attributes derived from the mode.
   store<u32>(r.scratch + EA_CURSOR, 0);
-  store<u32>(r.scratch + EA_CURSOR, 0, 4); // EAs applied
+  // EAs applied; writing DOSATTRIB changed the ctime, so the response needs a fresh stat too
+  // (smbtorture smb2.create.open compares the ChangeTime with a later query, exactly)
+  store<u32>(r.scratch + EA_CURSOR, r.ioResult == 0 ? 1 : 0, 4);
   return applyEas(r);
 }
 

@@ -56,6 +56,8 @@ export function smb2Read(r: Request): u32 {
     const off = Offset(b);
     if (off > MAX_OFFSET || off + <u64>len > MAX_OFFSET) return S.STATUS_INVALID_PARAMETER;
     if (len == 0) {
+      // nothing to read: success, unless the client wanted at least MinimumCount bytes
+      if (MinimumCount(b) > 0) return S.STATUS_END_OF_FILE;
       respond(r, 0);
       return S.STATUS_SUCCESS;
     }

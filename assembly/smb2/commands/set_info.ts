@@ -348,10 +348,25 @@ function rename(r: Request, o: Open, buf: usize, len: u32): u32 {
       if (other !== o && (other.shareAccess & A.FILE_SHARE_DELETE) == 0) return S.STATUS_SHARING_VIOLATION;
     }
   }
+  const share = o.tree.share.index;
+  if (!parentAllowsRename(share, parentPath(o.path)) || !parentAllowsRename(share, parentPath(parsed.path))) {
+    return S.STATUS_SHARING_VIOLATION;
+  }
   r.s0 = o.path;
   r.s1 = parsed.path;
   r.step = STEP_RENAMED;
   return ioRename(r, (r.tree as Tree).share.index, o.path, parsed.path, replace ? 0 : RENAME_NOREPLACE);
+}
+
+/**
+ * A rename opens the parent directories to add or remove an entry (FILE_ADD_FILE, sharing read
+ * and write, as Windows does): an open of a parent that holds DELETE access, or that does not
+ * share writing, makes it a sharing violation (smbtorture smb2.rename.*delete_access*).
+ */
+function parentAllowsRename(share: u32, dir: string): bool {
+  const key = share.toString() + ":" + dir;
+  if (!fileNodes.has(key)) return true;
+  return A.shareAccessOk(fileNodes.get(key), A.FILE_ADD_FILE, A.FILE_SHARE_READ | A.FILE_SHARE_WRITE);
 }
 
 /** After a successful rename, re-key every open at or below the old path. */
