@@ -25,7 +25,7 @@ function unitBytes(statfs: usize): u32 {
 }
 
 /** 32 bytes of SHA-256 over "server/share": the source of the serial number and object id. */
-function volumeDigest(share: ShareCfg, out: usize): void {
+export function volumeDigest(share: ShareCfg, out: usize): void {
   const s = String.UTF8.encode(globalCfg.netbiosName.toUpperCase() + "/" + share.key);
   sha256(changetype<usize>(s), s.byteLength, out);
 }

@@ -60,7 +60,7 @@ function runTest(port: number, test: string, timeoutS: number): Promise<{ verdic
     const p = spawn("smbtorture", [
       "//127.0.0.1/test", "-p", String(port), "-U", `${USER}%${PASSWORD}`, "-s", clientConf,
       "--format=subunit", test,
-    ], { stdio: ["ignore", "pipe", "pipe"] });
+    ], { stdio: ["ignore", "pipe", "pipe"], cwd: tmpdir() }); // smbtorture leaves smbtortureXXXXXX dirs in its cwd
     let out = "";
     let timedOut = false;
     p.stdout.on("data", (d) => (out += d));

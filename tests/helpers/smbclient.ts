@@ -1,4 +1,5 @@
 // Runs the real smbclient / smbtorture (Debian's Samba 4.17 packages) against a test server.
+import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { repoRoot } from "./server.ts";
@@ -60,7 +61,7 @@ export function smbclientList(port: number, o: ClientOptions = {}): Promise<RunR
 export async function smbtorture(port: number, share: string, test: string, o: ClientOptions = {}): Promise<RunResult & { passed: boolean }> {
   const r = await run("smbtorture", [
     `//127.0.0.1/${share}`, "-p", String(port), ...authArgs(o), "--format=subunit", test,
-  ], o.cwd, o.timeoutMs ?? 120000);
+  ], o.cwd ?? tmpdir(), o.timeoutMs ?? 120000); // smbtorture leaves smbtortureXXXXXX dirs in its cwd
   const failed = /^(failure|error):/m.test(r.out);
   const ok = /^success:/m.test(r.out);
   return { ...r, passed: ok && !failed };

@@ -11,6 +11,8 @@ export const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x00140204;
 export const FSCTL_QUERY_NETWORK_INTERFACE_INFO: u32 = 0x001401fc;
 export const FSCTL_SRV_COPYCHUNK: u32 = 0x001440f2;
 export const FSCTL_SRV_COPYCHUNK_WRITE: u32 = 0x001480f2;
+export const FSCTL_GET_OBJECT_ID: u32 = 0x0009009c;
+export const FSCTL_CREATE_OR_GET_OBJECT_ID: u32 = 0x000900c0;
 
 /** Buffer offset of every IOCTL response: header (64) + fixed body (48); no input is echoed. */
 const OUT_OFFSET: u32 = 64 + 48;

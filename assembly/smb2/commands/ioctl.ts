@@ -11,7 +11,9 @@ import {
   FsctlHandler, CtlCode, InputOffset, InputCount, MaxInputResponse, MaxOutputResponse, IoctlFlags,
   FSCTL_DFS_GET_REFERRALS, FSCTL_DFS_GET_REFERRALS_EX, FSCTL_PIPE_TRANSCEIVE, FSCTL_SRV_REQUEST_RESUME_KEY,
   FSCTL_VALIDATE_NEGOTIATE_INFO, FSCTL_QUERY_NETWORK_INTERFACE_INFO, FSCTL_SRV_COPYCHUNK, FSCTL_SRV_COPYCHUNK_WRITE,
+  FSCTL_GET_OBJECT_ID, FSCTL_CREATE_OR_GET_OBJECT_ID,
 } from "./fsctl";
+import { fsctlObjectId } from "./fsctl_objectid";
 import { fsctlValidateNegotiate } from "./fsctl_negotiate";
 import { fsctlPipeTransceive } from "./fsctl_pipe";
 import { fsctlRequestResumeKey, fsctlCopychunk } from "./fsctl_copychunk";
@@ -51,6 +53,8 @@ const FSCTLS: StaticArray<FsctlEntry> = [
   new FsctlEntry(FSCTL_SRV_REQUEST_RESUME_KEY, 0, fsctlRequestResumeKey),
   new FsctlEntry(FSCTL_SRV_COPYCHUNK, 0, fsctlCopychunk),
   new FsctlEntry(FSCTL_SRV_COPYCHUNK_WRITE, 0, fsctlCopychunk),
+  new FsctlEntry(FSCTL_GET_OBJECT_ID, 0, fsctlObjectId),
+  new FsctlEntry(FSCTL_CREATE_OR_GET_OBJECT_ID, 0, fsctlObjectId),
 ];
 
 function findFsctl(code: u32): FsctlEntry | null {
