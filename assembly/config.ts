@@ -9,6 +9,8 @@ export const DIALECT_302: u16 = 0x0302;
 export const DIALECT_311: u16 = 0x0311;
 export const DIALECT_WILDCARD: u16 = 0x02ff;
 
+import { HostRules, parseHostRules } from "./auth/host_rules";
+
 export const SIGNING_AUTO: i32 = 0;
 export const SIGNING_MANDATORY: i32 = 1;
 export const SIGNING_DISABLED: i32 = 2;
@@ -41,6 +43,13 @@ export class ShareCfg {
   isIpc: bool = false;
   /** Share-level encryption policy (ENCRYPT_*). */
   encryption: i32 = ENCRYPT_DEFAULT;
+  /** Upper-cased user names; null = the list was not given (auth/share_acl.ts). */
+  validUsers: Array<string> | null = null;
+  invalidUsers: Array<string> | null = null;
+  readList: Array<string> | null = null;
+  writeList: Array<string> | null = null;
+  hostsAllow: HostRules | null = null;
+  hostsDeny: HostRules | null = null;
 }
 
 export class GlobalCfg {
@@ -60,6 +69,11 @@ export class GlobalCfg {
   encryption: i32 = ENCRYPT_AUTO;
   /** MS-SMB2 cipher ids offered, most preferred first. */
   ciphers: Array<u16> = [2, 1, 4, 3];
+  /** Connections accepted from (hosts allow) / refused from (hosts deny); null = no list. */
+  hostsAllow: HostRules | null = null;
+  hostsDeny: HostRules | null = null;
+  /** 0: anonymous as guests; 1: anonymous cannot enumerate shares; 2: no anonymous tree connects. */
+  restrictAnonymous: i32 = 0;
 }
 
 export let globalCfg = new GlobalCfg();
@@ -106,6 +120,15 @@ function parseAddresses(v: string): Array<Uint8Array> | null {
   return out;
 }
 
+/** "alice,bob" → ["ALICE", "BOB"] (names compare case-insensitively). */
+function parseUsers(v: string): Array<string> {
+  const out = new Array<string>(0);
+  if (v.length == 0) return out;
+  const parts = v.split(",");
+  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) out.push(parts[i].toUpperCase());
+  return out;
+}
+
 function parseInt32(v: string): i32 {
   let n: i32 = 0;
   for (let i = 0; i < v.length; i++) {
@@ -145,6 +168,13 @@ export function loadConfig(text: string): string {
       else if (k == "encryption") {
         g.encryption = parseEncryption(v);
         if (g.encryption == ENCRYPT_DEFAULT) g.encryption = ENCRYPT_AUTO;
+      } else if (k == "hostsallow" || k == "hostsdeny") {
+        const rules = v.length > 0 ? parseHostRules(v) : null;
+        if (v.length > 0 && rules === null) return "bad " + k + " value " + v;
+        if (k == "hostsallow") g.hostsAllow = rules;
+        else g.hostsDeny = rules;
+      } else if (k == "restrictanonymous") {
+        g.restrictAnonymous = parseInt32(v);
       } else if (k == "ciphers") {
         const list = new Array<u16>(0);
         const parts = v.split(",");
@@ -170,6 +200,16 @@ export function loadConfig(text: string): string {
       else if (k == "browseable") s.browseable = parseBool(v);
       else if (k == "index") s.index = <u32>parseInt32(v);
       else if (k == "encryption") s.encryption = parseEncryption(v);
+      else if (k == "validusers") s.validUsers = parseUsers(v);
+      else if (k == "invalidusers") s.invalidUsers = parseUsers(v);
+      else if (k == "readlist") s.readList = parseUsers(v);
+      else if (k == "writelist") s.writeList = parseUsers(v);
+      else if (k == "hostsallow" || k == "hostsdeny") {
+        const rules = parseHostRules(v);
+        if (rules === null) return "bad " + k + " value " + v;
+        if (k == "hostsallow") s.hostsAllow = rules;
+        else s.hostsDeny = rules;
+      }
       else return "unknown share key " + k;
     } else {
       return "config line " + (i + 1).toString() + " outside a section";

@@ -1,5 +1,6 @@
 // Parses the smb.conf / ksmbd.conf INI syntax into a typed Config, and serialises it for the core.
 import { dirname, isAbsolute, join } from "node:path";
+import { type HostList, parseHostList, parseUserList, serializeHostList } from "./access-config.ts";
 
 /** An SMB2/3 dialect revision number (MS-SMB2 2.2.3). */
 export type Dialect = 0x0202 | 0x0210 | 0x0300 | 0x0302 | 0x0311;
@@ -29,6 +30,11 @@ export interface GlobalConfig {
   encryption: Encryption;
   /** Ciphers offered, most preferred first (`server smb3 encryption algorithms`). */
   encryptionAlgorithms: string[];
+  /** Connections from these addresses only / never (`hosts allow` / `hosts deny` in [global]). */
+  hostsAllow?: HostList;
+  hostsDeny?: HostList;
+  /** 0 = anonymous sessions work as guests may; 1 = they cannot list shares; 2 = no tree connects. */
+  restrictAnonymous: number;
 }
 
 /** One disk share (any section other than [global]). */
@@ -42,6 +48,14 @@ export interface ShareConfig {
   available: boolean;
   /** Share-level encryption (`smb encrypt`); "default" follows the [global] value. */
   encryption: Encryption | "default";
+  /** Only these users may connect (undefined = everyone); `invalid users` never may. */
+  validUsers?: string[];
+  invalidUsers?: string[];
+  /** Users who get read-only / read-write access whatever `read only` says (write list wins). */
+  readList?: string[];
+  writeList?: string[];
+  hostsAllow?: HostList;
+  hostsDeny?: HostList;
 }
 
 /** A parsed configuration; `warnings` holds non-fatal problems (unknown keys, ignored keys). */
@@ -76,6 +90,7 @@ function defaultGlobal(): GlobalConfig {
     serverSigning: "auto", minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445,
     interfaces: ["127.0.0.1"], mapToGuest: "bad user",
     maxConnections: 0, logLevel: 0, encryption: "auto", encryptionAlgorithms: [...DEFAULT_CIPHERS],
+    restrictAnonymous: 0,
   };
 }
 
@@ -93,13 +108,15 @@ interface KeyInfo { display: string; canonical: string; scope: Scope; inverted: 
 
 const GLOBAL_KEYS = ["server string", "netbios name", "workgroup", "server signing", "server min protocol",
   "server max protocol", "tcp port", "interfaces", "map to guest", "max connections", "log level",
-  "server smb3 encryption algorithms"];
-const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available", "server smb encrypt"];
+  "server smb3 encryption algorithms", "restrict anonymous"];
+const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available", "server smb encrypt",
+  "valid users", "invalid users", "read list", "write list", "hosts allow", "hosts deny"];
 /** synonym → [canonical key, value is inverted] */
 const SYNONYMS: Record<string, [string, boolean]> = {
   "smb ports": ["tcp port", false], writeable: ["read only", true], writable: ["read only", true],
   "write ok": ["read only", true], public: ["guest ok", false], browsable: ["browseable", false],
   "smb encrypt": ["server smb encrypt", false], "smb3 encryption": ["server smb encrypt", false],
+  "allow hosts": ["hosts allow", false], "deny hosts": ["hosts deny", false],
 };
 
 /** Key names compare case-insensitively, ignoring spaces and underscores. */
@@ -230,7 +247,7 @@ export function parseConfig(text: string, fileName: string): Config {
     cur.settings.set(info.canonical, { value, line, key, inverted: info.inverted });
   }
   const global = buildGlobal(globalSec.settings, fileName, warnings);
-  const built = shares.map((s) => buildShare(s, globalSec.settings, fileName));
+  const built = shares.map((s) => buildShare(s, globalSec.settings, fileName, warnings));
   return { global, shares: built, warnings };
 }
 
@@ -412,12 +429,28 @@ function buildGlobal(set: Map<string, Setting>, file: string, warnings: string[]
     if (list.length === 0) throw badValue(s, file, "expected at least one cipher");
     g.encryptionAlgorithms = list;
   });
+  on("hosts allow", (s) => { g.hostsAllow = hostList(s, file); });
+  on("hosts deny", (s) => { g.hostsDeny = hostList(s, file); });
+  on("restrict anonymous", (s) => { g.restrictAnonymous = parseInt10(s, file, s.value, 0, 2); });
   on("log level", (s) => {
     const [level, ...classes] = s.value.split(/\s+/);
     g.logLevel = parseInt10(s, file, level, 0, 10);
     if (classes.length > 0) warnings.push(`${file}:${s.line}: debug classes in "${s.key}" are not supported; ignored`);
   });
   return g;
+}
+
+/** The object without its undefined properties (optional settings that were not given). */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function hostList(s: Setting, file: string): HostList {
+  try {
+    return parseHostList(s.value);
+  } catch (e) {
+    throw badValue(s, file, (e as Error).message);
+  }
 }
 
 /** smb.conf encryption values (Samba's and ksmbd's spellings) → the policy. */
@@ -432,8 +465,21 @@ function parseEncryption(s: Setting, file: string): Encryption | "default" {
 }
 
 /** Resolves a share's settings over the [global] share defaults. */
-function buildShare(sec: Section, defaults: Map<string, Setting>, file: string): ShareConfig {
+function buildShare(sec: Section, defaults: Map<string, Setting>, file: string, warnings: string[]): ShareConfig {
   const get = (k: string) => sec.settings.get(k) ?? defaults.get(k);
+  const users = (k: string): string[] | undefined => {
+    const s = get(k);
+    if (!s) return undefined;
+    try {
+      return parseUserList(s.value, (m) => warnings.push(`${file}:${s.line}: "${s.key}" of [${sec.name}]: ${m}`));
+    } catch (e) {
+      throw badValue(s, file, (e as Error).message);
+    }
+  };
+  const hosts = (k: string): HostList | undefined => {
+    const s = get(k);
+    return s ? hostList(s, file) : undefined;
+  };
   const bool = (k: string, dflt: boolean) => {
     const s = get(k);
     return s ? parseBool(s, file) : dflt;
@@ -448,6 +494,11 @@ function buildShare(sec: Section, defaults: Map<string, Setting>, file: string):
     readOnly: bool("read only", true), guestOk: bool("guest ok", false),
     browseable: bool("browseable", true), available: bool("available", true),
     encryption: enc ? parseEncryption(enc, file) : "default",
+    ...defined({
+      validUsers: users("valid users"), invalidUsers: users("invalid users"),
+      readList: users("read list"), writeList: users("write list"),
+      hostsAllow: hosts("hosts allow"), hostsDeny: hosts("hosts deny"),
+    }),
   };
 }
 
@@ -464,11 +515,21 @@ export function serializeForCore(cfg: Config): string {
     `maptoguest=${g.mapToGuest === "bad user" ? 1 : 0}`, `loglevel=${g.logLevel}`, `maxconnections=${g.maxConnections}`,
     `interfaces=${g.interfaces.map(addressHex).filter((h) => h !== "").join(",")}`,
     `encryption=${g.encryption}`, `ciphers=${g.encryptionAlgorithms.map((n) => CIPHERS[n]).join(",")}`,
+    `hostsallow=${serializeHostList(g.hostsAllow)}`, `hostsdeny=${serializeHostList(g.hostsDeny)}`,
+    `restrictanonymous=${g.restrictAnonymous}`,
   ];
   cfg.shares.forEach((s, index) => {
     if (!s.available) return;
     lines.push("[share]", `name=${s.name}`, `comment=${s.comment}`, `readonly=${+s.readOnly}`,
-      `guestok=${+s.guestOk}`, `browseable=${+s.browseable}`, `encryption=${s.encryption}`, `index=${index}`);
+      `guestok=${+s.guestOk}`, `browseable=${+s.browseable}`, `encryption=${s.encryption}`);
+    const list = (k: string, v: string[] | undefined) => { if (v) lines.push(`${k}=${v.join(",")}`); };
+    list("validusers", s.validUsers);
+    list("invalidusers", s.invalidUsers);
+    list("readlist", s.readList);
+    list("writelist", s.writeList);
+    if (s.hostsAllow) lines.push(`hostsallow=${serializeHostList(s.hostsAllow)}`);
+    if (s.hostsDeny) lines.push(`hostsdeny=${serializeHostList(s.hostsDeny)}`);
+    lines.push(`index=${index}`);
   });
   for (const l of lines) if (/[\r\n]/.test(l)) throw new Error(`serializeForCore: newline in "${l.split("=")[0]}"`);
   return `${lines.join("\n")}\n`;

@@ -1,5 +1,6 @@
 // The core's exports: the whole boundary the hosts use (described in assembly/abi/abi.wit).
 // Every export is safe to call with any argument values: bad ids are ignored and logged.
+import { connectionAllowed } from "../auth/share_acl";
 import { Conn, conns, newConnId } from "../smb2/conn";
 import { rxBuf, rxCap, rxCommit, rxTimers } from "../smb2/framing";
 import { now_ms } from "./imports";
@@ -79,6 +80,10 @@ export function conn_open(peerPtr: usize, peerLen: i32): u32 {
   const max = globalCfg.maxConnections > 0 && globalCfg.maxConnections < MAX_CONNECTIONS ? globalCfg.maxConnections : MAX_CONNECTIONS;
   if (conns.size >= max) {
     logWarn("Refusing connection from " + peer + ": " + max.toString() + " connections open (max connections)");
+    return 0;
+  }
+  if (!connectionAllowed(peer)) {
+    logWarn("Refusing connection from " + peer + ": not allowed by hosts allow / hosts deny");
     return 0;
   }
   const c = new Conn(newConnId(), peer);

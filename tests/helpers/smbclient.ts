@@ -7,6 +7,8 @@ import { repoRoot } from "./server.ts";
 export const clientConf = join(repoRoot, "tests/fixtures/client.conf");
 
 export interface ClientOptions {
+  /** An anonymous (null) session: no user name, no password. */
+  anonymous?: boolean;
   user?: string;
   password?: string;
   /** "SMB2_02" | "SMB2_10" | "SMB3_00" | "SMB3_02" | "SMB3_11" */
@@ -41,7 +43,8 @@ export function run(cmd: string, args: string[], cwd?: string, timeoutMs = 12000
 
 function authArgs(o: ClientOptions): string[] {
   const a = ["-s", clientConf];
-  a.push(...(o.user ? ["-U", `${o.user}%${o.password ?? ""}`] : ["-N"]));
+  if (o.anonymous) a.push("-U", "%");
+  else a.push(...(o.user ? ["-U", `${o.user}%${o.password ?? ""}`] : ["-N"]));
   if (o.maxProtocol) a.push(`--option=client max protocol=${o.maxProtocol}`);
   if (o.protection) a.push(`--client-protection=${o.protection}`);
   return a;

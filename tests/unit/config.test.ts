@@ -25,7 +25,7 @@ test("defaultConfig: one guest-writable share on 127.0.0.1:4445", () => {
     serverString: "WASM SMB Server", netbiosName: "WASMSMB", workgroup: "WORKGROUP", serverSigning: "auto",
     minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445, interfaces: ["127.0.0.1"], mapToGuest: "bad user",
     maxConnections: 0, logLevel: 0, encryption: "auto",
-    encryptionAlgorithms: ["aes-128-gcm", "aes-128-ccm", "aes-256-gcm", "aes-256-ccm"],
+    encryptionAlgorithms: ["aes-128-gcm", "aes-128-ccm", "aes-256-gcm", "aes-256-ccm"], restrictAnonymous: 0,
   });
   assert.equal(c.warnings, []);
 });
@@ -53,12 +53,15 @@ max connections = 16
 log level = 5
 server smb encrypt = desired
 server smb3 encryption algorithms = aes-256-gcm, aes-128-ccm
+restrict anonymous = 2
+allow hosts = 10.
 `);
   assert.equal(c.global, {
     serverString: "My Server", netbiosName: "FILESERVER1", workgroup: "HOME", serverSigning: "mandatory",
     minProtocol: 0x0210, maxProtocol: 0x0302, port: 10445, interfaces: ["0.0.0.0", "::1", "fe80::1%eth0"],
     mapToGuest: "never", maxConnections: 16, logLevel: 5, encryption: "desired",
-    encryptionAlgorithms: ["aes-256-gcm", "aes-128-ccm"],
+    encryptionAlgorithms: ["aes-256-gcm", "aes-128-ccm"], restrictAnonymous: 2,
+    hostsAllow: { match: [{ addr: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 0), prefix: 104 }], except: [] },
   });
   assert.equal(c.warnings, []);
 });
@@ -137,6 +140,30 @@ test("encryption: Samba and ksmbd spellings, global policy vs per-share, cipher 
   const text = serializeForCore(c);
   assert.ok(text.includes("\nencryption=desired\nciphers=2,1,4,3\n"), text);
   assert.ok(text.includes("\nname=b\ncomment=\nreadonly=1\nguestok=0\nbrowseable=1\nencryption=mandatory\nindex=1\n"), text);
+});
+
+test("access lists: user lists and host lists per share, [global] values as defaults, serialised for the core", () => {
+  const c = parse(`[global]
+hosts deny = 10.9.
+[a]
+path = /a
+valid users = alice bob
+invalid users = mallory
+read list = bob
+write list = alice
+hosts allow = 10.1.0.0/16
+[b]
+path = /b
+`);
+  assert.equal(c.shares[0].validUsers, ["alice", "bob"]);
+  assert.equal(c.shares[0].invalidUsers, ["mallory"]);
+  assert.equal([c.shares[0].readList, c.shares[0].writeList], [["bob"], ["alice"]]);
+  assert.is(c.shares[1].validUsers, undefined);
+  const text = serializeForCore(c);
+  assert.ok(text.includes("\nhostsdeny=00000000000000000000ffff0a090000/112\n"), text);
+  assert.ok(text.includes("validusers=alice,bob\ninvalidusers=mallory\nreadlist=bob\nwritelist=alice\nhostsallow=00000000000000000000ffff0a010000/112\nhostsdeny=00000000000000000000ffff0a090000/112\nindex=0\n"), text);
+  fails("[s]\npath=/s\nhosts allow = files.example", 'smb.conf:3: bad value "files.example" for "hosts allow": "files.example" is not an address, network (a.b.c.d/len, a.b.c.d/mask, a.b.c.) or ALL (host names are not resolved)');
+  fails("restrict anonymous = 3", 'smb.conf:1: bad value "3" for "restrict anonymous": expected a whole number from 0 to 2');
 });
 
 test("SMB1 min protocol is raised to SMB2_02 with a warning", () => {
@@ -315,6 +342,9 @@ maxconnections=0
 interfaces=7f000001
 encryption=auto
 ciphers=2,1,4,3
+hostsallow=
+hostsdeny=
+restrictanonymous=0
 [share]
 name=Pub
 comment=Public files

@@ -2,6 +2,7 @@
 // named pipes on IPC$, with dispositions, directory options, share modes and delete-on-close;
 // DOS attributes and create time (MS-FSA 2.1.5.1.1, 2.1.5.1.2) kept in user.DOSATTRIB, and the
 // ExtA create context (SMB2_CREATE_EA_BUFFER) applied to created and overwritten files.
+import { pipeAllowed } from "../../auth/share_acl";
 import * as S from "../status";
 import { Request } from "../request";
 import { Session, Tree } from "../session";
@@ -131,6 +132,7 @@ function start(r: Request): u32 {
 }
 
 function openPipe(r: Request, name: string): u32 {
+  if (!pipeAllowed(r.session as Session)) return S.STATUS_ACCESS_DENIED; // restrict anonymous
   const pipe = rpcPipeOpen(name);
   if (pipe === null) return S.STATUS_OBJECT_NAME_NOT_FOUND;
   const o = new Open(newVolatileId(), r.session as Session, r.tree as Tree, name);

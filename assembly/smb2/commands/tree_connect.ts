@@ -4,8 +4,9 @@ import { Request } from "../request";
 import { Session, Tree } from "../session";
 import { findShare } from "../../config";
 import { endTree } from "../teardown";
-import { logInfo } from "../../util/log";
+import { logInfo, logWarn } from "../../util/log";
 import { treeEncryptionPolicy } from "../encryption";
+import { shareAccess, SHARE_DENIED, SHARE_READ_ONLY } from "../../auth/share_acl";
 
 const SMB2_SHARE_TYPE_DISK: u8 = 0x01;
 const SMB2_SHARE_TYPE_PIPE: u8 = 0x02;
@@ -32,8 +33,10 @@ export function smb2TreeConnect(r: Request): u32 {
     logInfo("Tree connect to unknown share " + name + " from " + s.conn.peer);
     return S.STATUS_BAD_NETWORK_NAME;
   }
-  if ((s.isGuest || s.isAnonymous) && !share.guestOk) {
-    logInfo("Guest tree connect to " + share.name + " refused (guest ok = no)");
+  const why = new Array<string>(0);
+  const access = shareAccess(s, share, why);
+  if (access == SHARE_DENIED) {
+    logWarn("Tree connect to " + share.name + " from " + s.conn.peer + " refused: " + why[0]);
     return S.STATUS_ACCESS_DENIED;
   }
   const enc = treeEncryptionPolicy(s, share);
@@ -45,7 +48,7 @@ export function smb2TreeConnect(r: Request): u32 {
   let id = s.nextTreeId;
   while (id == 0 || id == 0xffffffff || s.trees.has(id)) id++;
   s.nextTreeId = id + 1;
-  const t = new Tree(id, share, s, share.readOnly);
+  const t = new Tree(id, share, s, access == SHARE_READ_ONLY);
   t.encryptData = enc > 0;
   s.trees.set(id, t);
   r.tree = t;
