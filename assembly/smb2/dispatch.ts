@@ -234,6 +234,11 @@ function checkAndRun(r: Request, c: Conn): u32 {
     if (st != S.STATUS_SUCCESS) return st;
     const sg = checkSignature(r, r.session as Session);
     if (sg != S.STATUS_SUCCESS) return sg;
+    if (r.encSession !== null && r.encSession !== r.session) {
+      // sealed with one session's key, the command must not act as another session
+      logWarn("Refused request " + H.MessageId(r.hdr).toString() + " from " + c.peer + ": encrypted for another session than it names");
+      return S.STATUS_ACCESS_DENIED;
+    }
     if (r.encSession === null && sessionRequiresEncryption(r.session as Session)) {
       // 3.3.5.2.9: a session that encrypts refuses unencrypted requests
       logWarn("Refused unencrypted request " + H.MessageId(r.hdr).toString() + " from " + c.peer + " on a session that requires encryption");
@@ -244,6 +249,7 @@ function checkAndRun(r: Request, c: Conn): u32 {
     const sid = H.SessionId(r.hdr);
     if (sid != 0 && c.sessions.has(sid)) {
       const s = c.sessions.get(sid);
+      if (r.encSession !== null && r.encSession !== s) return S.STATUS_ACCESS_DENIED;
       if (s.state == SESSION_VALID && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
         const sg = checkSignature(r, s);
         if (sg != S.STATUS_SUCCESS) return sg;
@@ -378,12 +384,16 @@ function flushResponses(r: Request, c: Conn): void {
     r.hashResponse = 0;
   }
   for (let i = 0; i <= last; i++) unchecked((r.respOffs[i] = 0));
+  // LOGOFF: the session ends once its response is on its way (signed or encrypted with its keys)
   const ending = r.endSessionAfter;
-  if (ending !== null) {
-    r.endSessionAfter = null;
-    endSession(ending);
-  }
-  if (n == 0) return;
+  r.endSessionAfter = null;
+  if (n > 0) sendFlushed(r, c, es);
+  if (ending !== null) endSession(ending);
+}
+
+/** Hands the built response frame to the connection, encrypted for es when es is set. */
+function sendFlushed(r: Request, c: Conn, es: Session | null): void {
+  const resp = r.resp;
   if (es !== null && canEncrypt(es)) {
     const enc = encryptFrame(es, resp, r.respLen);
     if (enc == 0) {

@@ -88,6 +88,8 @@ function newSession(r: Request, c: Conn): Session | null {
  * still authenticating for the first time has no key yet (the client cannot sign).
  */
 function checkSignature(r: Request, s: Session): u32 {
+  // an encrypted re-authentication is authenticated by its transform header, if it is this session's
+  if (r.encSession !== null) return r.encSession === s ? S.STATUS_SUCCESS : S.STATUS_ACCESS_DENIED;
   if (!s.hasKeys) return S.STATUS_SUCCESS;
   if ((H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
     if (!verifyRequest(r.hdr, r.cmdLen, s)) {
