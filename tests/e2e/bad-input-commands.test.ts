@@ -161,13 +161,15 @@ attack("WRITE with DataOffset/Length past the end → STATUS_INVALID_PARAMETER, 
   assert.is(statSync(join(srv.share, "w.bin")).size, 0, "nothing was written");
 });
 
-attack("CREATE of ..\\x and other escapes → STATUS_OBJECT_PATH_SYNTAX_BAD, nothing created outside the share", async () => {
+attack("CREATE of ..\\x and other escapes → STATUS_OBJECT_PATH_SYNTAX_BAD (a leading \\ → INVALID_PARAMETER), nothing created outside the share", async () => {
   const before = readdirSync(srv.dir).sort();
   const c = await connectAnonymous(srv.port);
   for (const name of ["..\\x", "\\..\\x", "sub\\..\\..\\x", "..\\..\\..\\..\\..\\..\\tmp\\x", ".."]) {
     for (const createOptions of [0x40, 0x01]) { // a file, a directory
       const m = await c.create(name, { createDisposition: 2, createOptions });
-      assert.is(hexStatus(m.status), hexStatus(0xc000003b), `CREATE ${name} (options ${createOptions})`); // OBJECT_PATH_SYNTAX_BAD
+      // OBJECT_PATH_SYNTAX_BAD; names must be relative, so a leading backslash is INVALID_PARAMETER (MS-SMB2 3.3.5.9)
+      const want = name.startsWith("\\") ? 0xc000000d : 0xc000003b;
+      assert.is(hexStatus(m.status), hexStatus(want), `CREATE ${name} (options ${createOptions})`);
     }
   }
   c.end();
