@@ -74,6 +74,16 @@ export class GlobalCfg {
   hostsDeny: HostRules | null = null;
   /** 0: anonymous as guests; 1: anonymous cannot enumerate shares; 2: no anonymous tree connects. */
   restrictAnonymous: i32 = 0;
+  /** Most simultaneous connections from one client address; 0 = unlimited (`max ip connections`). */
+  maxIpConnections: i32 = 0;
+  /** Most opens one session may hold (`max open files`). */
+  maxOpenFiles: i32 = 16384;
+  /** A connection with no opens and no traffic for this long is dropped; 0 = never (`deadtime`). */
+  deadtimeMs: f64 = 0;
+  /** A connection must have an authenticated session within this time (`handshake timeout`). */
+  handshakeTimeoutMs: f64 = 60000;
+  /** A frame must arrive completely within this time of its first byte (`frame timeout`). */
+  frameTimeoutMs: f64 = 20000;
 }
 
 export let globalCfg = new GlobalCfg();
@@ -175,6 +185,16 @@ export function loadConfig(text: string): string {
         else g.hostsDeny = rules;
       } else if (k == "restrictanonymous") {
         g.restrictAnonymous = parseInt32(v);
+      } else if (k == "maxipconnections") {
+        g.maxIpConnections = parseInt32(v);
+      } else if (k == "maxopenfiles") {
+        g.maxOpenFiles = parseInt32(v);
+      } else if (k == "deadtime") {
+        g.deadtimeMs = <f64>parseInt32(v);
+      } else if (k == "handshaketimeout") {
+        g.handshakeTimeoutMs = <f64>parseInt32(v);
+      } else if (k == "frametimeout") {
+        g.frameTimeoutMs = <f64>parseInt32(v);
       } else if (k == "ciphers") {
         const list = new Array<u16>(0);
         const parts = v.split(",");

@@ -35,6 +35,16 @@ export interface GlobalConfig {
   hostsDeny?: HostList;
   /** 0 = anonymous sessions work as guests may; 1 = they cannot list shares; 2 = no tree connects. */
   restrictAnonymous: number;
+  /** Most simultaneous connections from one client address; 0 = unlimited (ksmbd's `max ip connections`). */
+  maxIpConnections: number;
+  /** Most files one session may have open (`max open files`). */
+  maxOpenFiles: number;
+  /** Minutes after which a connection with no open files and no traffic is dropped; 0 = never. */
+  deadtime: number;
+  /** Seconds a new connection has to authenticate (`handshake timeout`). */
+  handshakeTimeout: number;
+  /** Seconds a frame may take to arrive once its first byte came (`frame timeout`). */
+  frameTimeout: number;
 }
 
 /** One disk share (any section other than [global]). */
@@ -90,7 +100,7 @@ function defaultGlobal(): GlobalConfig {
     serverSigning: "auto", minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445,
     interfaces: ["127.0.0.1"], mapToGuest: "bad user",
     maxConnections: 0, logLevel: 0, encryption: "auto", encryptionAlgorithms: [...DEFAULT_CIPHERS],
-    restrictAnonymous: 0,
+    restrictAnonymous: 0, maxIpConnections: 0, maxOpenFiles: 16384, deadtime: 0, handshakeTimeout: 60, frameTimeout: 20,
   };
 }
 
@@ -108,7 +118,8 @@ interface KeyInfo { display: string; canonical: string; scope: Scope; inverted: 
 
 const GLOBAL_KEYS = ["server string", "netbios name", "workgroup", "server signing", "server min protocol",
   "server max protocol", "tcp port", "interfaces", "map to guest", "max connections", "log level",
-  "server smb3 encryption algorithms", "restrict anonymous"];
+  "server smb3 encryption algorithms", "restrict anonymous", "max ip connections", "max open files", "deadtime",
+  "handshake timeout", "frame timeout"];
 const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available", "server smb encrypt",
   "valid users", "invalid users", "read list", "write list", "hosts allow", "hosts deny"];
 /** synonym → [canonical key, value is inverted] */
@@ -263,6 +274,13 @@ function parseBool(s: Setting, file: string): boolean {
 
 function badValue(s: Setting, file: string, expected: string): ConfigError {
   return new ConfigError(file, s.line, `bad value "${s.value}" for "${s.key}": ${expected}`, s.key);
+}
+
+/** A decimal number (fractions allowed) from min to max. */
+function parseDecimal(s: Setting, file: string, min: number, max: number): number {
+  const n = /^\d+(\.\d+)?$/.test(s.value) ? Number(s.value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw badValue(s, file, `expected a number from ${min} to ${max}`);
+  return n;
 }
 
 function parseInt10(s: Setting, file: string, text: string, min: number, max: number): number {
@@ -432,6 +450,11 @@ function buildGlobal(set: Map<string, Setting>, file: string, warnings: string[]
   on("hosts allow", (s) => { g.hostsAllow = hostList(s, file); });
   on("hosts deny", (s) => { g.hostsDeny = hostList(s, file); });
   on("restrict anonymous", (s) => { g.restrictAnonymous = parseInt10(s, file, s.value, 0, 2); });
+  on("max ip connections", (s) => { g.maxIpConnections = parseInt10(s, file, s.value, 0, 0x7fffffff); });
+  on("max open files", (s) => { g.maxOpenFiles = parseInt10(s, file, s.value, 1, 0x7fffffff); });
+  on("deadtime", (s) => { g.deadtime = parseDecimal(s, file, 0, 100000); });
+  on("handshake timeout", (s) => { g.handshakeTimeout = parseDecimal(s, file, 0.1, 3600); });
+  on("frame timeout", (s) => { g.frameTimeout = parseDecimal(s, file, 0.1, 3600); });
   on("log level", (s) => {
     const [level, ...classes] = s.value.split(/\s+/);
     g.logLevel = parseInt10(s, file, level, 0, 10);
@@ -516,7 +539,9 @@ export function serializeForCore(cfg: Config): string {
     `interfaces=${g.interfaces.map(addressHex).filter((h) => h !== "").join(",")}`,
     `encryption=${g.encryption}`, `ciphers=${g.encryptionAlgorithms.map((n) => CIPHERS[n]).join(",")}`,
     `hostsallow=${serializeHostList(g.hostsAllow)}`, `hostsdeny=${serializeHostList(g.hostsDeny)}`,
-    `restrictanonymous=${g.restrictAnonymous}`,
+    `restrictanonymous=${g.restrictAnonymous}`, `maxipconnections=${g.maxIpConnections}`,
+    `maxopenfiles=${g.maxOpenFiles}`, `deadtime=${Math.round(g.deadtime * 60000)}`,
+    `handshaketimeout=${Math.round(g.handshakeTimeout * 1000)}`, `frametimeout=${Math.round(g.frameTimeout * 1000)}`,
   ];
   cfg.shares.forEach((s, index) => {
     if (!s.available) return;

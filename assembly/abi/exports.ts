@@ -1,6 +1,8 @@
 // The core's exports: the whole boundary the hosts use (described in assembly/abi/abi.wit).
 // Every export is safe to call with any argument values: bad ids are ignored and logged.
 import { connectionAllowed } from "../auth/share_acl";
+import { peerAddress } from "../auth/host_rules";
+import { throttleTimers } from "../auth/auth_throttle";
 import { Conn, conns, newConnId } from "../smb2/conn";
 import { rxBuf, rxCap, rxCommit, rxTimers } from "../smb2/framing";
 import { now_ms } from "./imports";
@@ -86,6 +88,11 @@ export function conn_open(peerPtr: usize, peerLen: i32): u32 {
     logWarn("Refusing connection from " + peer + ": not allowed by hosts allow / hosts deny");
     return 0;
   }
+  const perIp = globalCfg.maxIpConnections;
+  if (perIp > 0 && connectionsFrom(peer) >= perIp) {
+    logWarn("Refusing connection from " + peer + ": " + perIp.toString() + " connections open from that address (max ip connections)");
+    return 0;
+  }
   const c = new Conn(newConnId(), peer);
   if (!c.init()) {
     logWarn("Refusing connection from " + peer + ": out of memory");
@@ -94,6 +101,18 @@ export function conn_open(peerPtr: usize, peerLen: i32): u32 {
   c.openedMs = now_ms();
   conns.set(c.id, c);
   return c.id;
+}
+
+/** Live connections from the same client address as peer. */
+function connectionsFrom(peer: string): i32 {
+  const a = peerAddress(peer);
+  const list = conns.values();
+  let n = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = unchecked(list[i]);
+    if (c.alive && peerAddress(c.peer) == a) n++;
+  }
+  return n;
 }
 
 /** The host closed the connection's socket (for any reason). */
@@ -145,7 +164,7 @@ export function io_done(reqId: u32, result: i32): void {
 
 /** Timer tick (frame and handshake timeouts); returns the next deadline in ms, or 0 for none. */
 export function tick(nowMs: f64): f64 {
-  let next: f64 = 0;
+  let next: f64 = throttleTimers(nowMs);
   const list = conns.values();
   for (let i = 0; i < list.length; i++) {
     const d = rxTimers(unchecked(list[i]), nowMs);

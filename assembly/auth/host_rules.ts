@@ -194,3 +194,9 @@ export function hostAllowed(allow: HostRules | null, deny: HostRules | null, pee
   if (allow === null) return !inDeny;
   return inAllow || !inDeny;
 }
+
+/** The address part of a host's peer name ("addr:port" → "addr"). */
+export function peerAddress(peer: string): string {
+  const i = peer.lastIndexOf(":");
+  return i > 0 ? peer.substring(0, i) : peer;
+}

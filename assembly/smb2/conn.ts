@@ -27,8 +27,10 @@ export class Conn extends IoWaiter {
   rxCounted: bool = false;
   /** When the frame being received started (ms), 0 when none is in progress. */
   rxStartMs: f64 = 0;
-  /** When the connection was accepted (ms). */
+  /** When the connection was accepted (ms); 0 once a session is set up. */
   openedMs: f64 = 0;
+  /** When the last complete frame arrived (ms), for the deadtime. */
+  lastRxMs: f64 = 0;
 
   // transmit FIFO: buffers handed to the host, freed in order as sends complete
   txPtrs: Array<usize> = new Array<usize>(0);

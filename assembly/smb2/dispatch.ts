@@ -19,6 +19,9 @@ import { logWarn, logDebug, logEnabled, LOG_DEBUG } from "../util/log";
 import { sha512Init, sha512Update, sha512Final, SHA512_CTX_SIZE } from "../crypto/sha512";
 import { HANDLERS } from "./commands/table";
 
+/** Most asynchronous operations (pending locks, notifies, breaks) one connection may have. */
+export const MAX_ASYNC_PER_CONN: i32 = 512;
+
 /**
  * Called for each complete SMB2 frame (without the 4-byte direct-TCP header), which starts
  * `skip` bytes into the buffer: after the transform header of a message that came encrypted
@@ -120,6 +123,14 @@ function runChain(r: Request, resuming: bool): void {
     if (st == S.STATUS_INTERNAL_WAIT) {
       r.waiting = true;
       return;
+    }
+    if (st == STATUS_INTERNAL_ASYNC && !r.async && c.asyncOps.size >= MAX_ASYNC_PER_CONN) {
+      // too many pending operations: this one fails instead of waiting (MS-SMB2 3.3.4.2)
+      const w = r.waitingOn;
+      if (w !== null) w.remove(r);
+      r.watch = null;
+      logWarn("Refused to queue request " + H.MessageId(r.hdr).toString() + " from " + c.peer + ": " + MAX_ASYNC_PER_CONN.toString() + " operations already pending");
+      st = S.STATUS_INSUFFICIENT_RESOURCES;
     }
     if (st == STATUS_INTERNAL_ASYNC) {
       if (!r.async) sendInterim(r, c);

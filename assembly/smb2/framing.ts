@@ -10,12 +10,13 @@ import { onSmb1Negotiate } from "./commands/negotiate";
 import { bufFree } from "../util/buffers";
 import { now_ms } from "../abi/imports";
 import { SESSION_VALID } from "./session";
+import { globalCfg } from "../config";
+import { secondsText } from "../util/log";
 import { decryptFrame, TRANSFORM_HEADER_SIZE } from "./encryption";
 
-/** A frame must arrive completely within this time once its first byte came (slowloris). */
-export const FRAME_TIMEOUT_MS: f64 = 20000;
-/** A connection must have an authenticated session within this time of being accepted. */
-export const HANDSHAKE_TIMEOUT_MS: f64 = 60000;
+// Timeouts (config.ts): a frame must arrive completely within `frame timeout` of its first byte
+// (slowloris); a connection must authenticate within `handshake timeout`; one with no opens
+// and no traffic for `deadtime` is dropped.
 
 function hasValidSession(c: Conn): bool {
   const list = c.sessions.values();
@@ -23,28 +24,44 @@ function hasValidSession(c: Conn): bool {
   return false;
 }
 
+function hasOpens(c: Conn): bool {
+  if (c.inFlight > 0 || c.asyncOps.size > 0) return true;
+  const list = c.sessions.values();
+  for (let i = 0; i < list.length; i++) if (unchecked(list[i]).openCount > 0) return true;
+  return false;
+}
+
 /**
- * Timer work for one connection at time now: drop it if a frame is stuck half-received or no
- * session was set up in time. Returns the connection's next deadline (0 = none).
+ * Timer work for one connection at time now: drop it if a frame is stuck half-received, no
+ * session was set up in time, or it idled past the deadtime. Returns its next deadline (0 = none).
  */
 export function rxTimers(c: Conn, now: f64): f64 {
   if (c.closing || !c.alive) return 0;
   let next: f64 = 0;
   if (c.rxStartMs > 0) {
-    const d = c.rxStartMs + FRAME_TIMEOUT_MS;
+    const d = c.rxStartMs + globalCfg.frameTimeoutMs;
     if (now >= d) {
-      disconnect(c, "a frame stayed incomplete for " + (FRAME_TIMEOUT_MS / 1000).toString() + " s");
+      disconnect(c, "a frame stayed incomplete for " + secondsText(globalCfg.frameTimeoutMs));
       return 0;
     }
     next = d;
+  }
+  const dead = globalCfg.deadtimeMs;
+  if (dead > 0 && c.openedMs == 0 && c.rxStartMs == 0 && c.lastRxMs > 0) {
+    const d = c.lastRxMs + dead;
+    if (now >= d && !hasOpens(c)) {
+      disconnect(c, "idle with no open files for " + secondsText(dead) + " (deadtime)");
+      return 0;
+    }
+    if (next == 0 || d < next) next = now >= d ? now + dead : d;
   }
   if (c.openedMs > 0) {
     if (hasValidSession(c)) {
       c.openedMs = 0; // handshake done
     } else {
-      const d = c.openedMs + HANDSHAKE_TIMEOUT_MS;
+      const d = c.openedMs + globalCfg.handshakeTimeoutMs;
       if (now >= d) {
-        disconnect(c, "no session was set up within " + (HANDSHAKE_TIMEOUT_MS / 1000).toString() + " s");
+        disconnect(c, "no session was set up within " + secondsText(globalCfg.handshakeTimeoutMs));
         return 0;
       }
       if (next == 0 || d < next) next = d;
@@ -68,7 +85,7 @@ const PHASE_WAIT_MEM = 2;
  * client almost nothing, so without this bound a few dozen connections announcing 8 MiB
  * frames and stalling would take every buffer. Frames up to SMALL_FRAME never wait (small
  * requests of other clients always get through); bigger ones wait, with their connection's
- * reading paused, until frames complete or stallers time out (FRAME_TIMEOUT_MS).
+ * reading paused, until frames complete or stallers time out (`frame timeout`).
  */
 export const INCOMPLETE_LIMIT: usize = 96 << 20;
 const SMALL_FRAME: u32 = 128 * 1024;
@@ -174,6 +191,7 @@ export function rxCommit(c: Conn, n: u32): void {
   }
   if (c.rxHave < c.rxFrameSize) return;
   unreserve(c);
+  c.lastRxMs = now_ms();
   const frame = c.rxFrame;
   const size = c.rxFrameSize;
   c.rxFrame = 0;

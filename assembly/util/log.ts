@@ -58,3 +58,11 @@ export function logInfo(msg: string): void {
 export function logDebug(msg: string): void {
   log(LOG_DEBUG, msg);
 }
+
+/** A duration for log lines: "1 s", "1.5 s", "0.25 s". */
+export function secondsText(ms: f64): string {
+  const s = ms / 1000;
+  const whole = Math.floor(s);
+  if (s == whole) return (<i64>whole).toString() + " s";
+  return (Math.round(s * 1000) / 1000).toString() + " s";
+}

@@ -26,6 +26,7 @@ test("defaultConfig: one guest-writable share on 127.0.0.1:4445", () => {
     minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445, interfaces: ["127.0.0.1"], mapToGuest: "bad user",
     maxConnections: 0, logLevel: 0, encryption: "auto",
     encryptionAlgorithms: ["aes-128-gcm", "aes-128-ccm", "aes-256-gcm", "aes-256-ccm"], restrictAnonymous: 0,
+    maxIpConnections: 0, maxOpenFiles: 16384, deadtime: 0, handshakeTimeout: 60, frameTimeout: 20,
   });
   assert.equal(c.warnings, []);
 });
@@ -55,12 +56,18 @@ server smb encrypt = desired
 server smb3 encryption algorithms = aes-256-gcm, aes-128-ccm
 restrict anonymous = 2
 allow hosts = 10.
+max ip connections = 4
+max open files = 100
+deadtime = 15
+handshake timeout = 2.5
+frame timeout = 10
 `);
   assert.equal(c.global, {
     serverString: "My Server", netbiosName: "FILESERVER1", workgroup: "HOME", serverSigning: "mandatory",
     minProtocol: 0x0210, maxProtocol: 0x0302, port: 10445, interfaces: ["0.0.0.0", "::1", "fe80::1%eth0"],
     mapToGuest: "never", maxConnections: 16, logLevel: 5, encryption: "desired",
     encryptionAlgorithms: ["aes-256-gcm", "aes-128-ccm"], restrictAnonymous: 2,
+    maxIpConnections: 4, maxOpenFiles: 100, deadtime: 15, handshakeTimeout: 2.5, frameTimeout: 10,
     hostsAllow: { match: [{ addr: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 0), prefix: 104 }], except: [] },
   });
   assert.equal(c.warnings, []);
@@ -163,6 +170,9 @@ path = /b
   assert.ok(text.includes("\nhostsdeny=00000000000000000000ffff0a090000/112\n"), text);
   assert.ok(text.includes("validusers=alice,bob\ninvalidusers=mallory\nreadlist=bob\nwritelist=alice\nhostsallow=00000000000000000000ffff0a010000/112\nhostsdeny=00000000000000000000ffff0a090000/112\nindex=0\n"), text);
   fails("[s]\npath=/s\nhosts allow = files.example", 'smb.conf:3: bad value "files.example" for "hosts allow": "files.example" is not an address, network (a.b.c.d/len, a.b.c.d/mask, a.b.c.) or ALL (host names are not resolved)');
+  fails("handshake timeout = 0", 'smb.conf:1: bad value "0" for "handshake timeout": expected a number from 0.1 to 3600');
+  fails("max open files = 0", 'smb.conf:1: bad value "0" for "max open files": expected a whole number from 1 to 2147483647');
+  assert.ok(serializeForCore(parse("deadtime = 0.5\nhandshake timeout = 2.5")).includes("\ndeadtime=30000\nhandshaketimeout=2500\n"));
   fails("restrict anonymous = 3", 'smb.conf:1: bad value "3" for "restrict anonymous": expected a whole number from 0 to 2');
 });
 
@@ -345,6 +355,11 @@ ciphers=2,1,4,3
 hostsallow=
 hostsdeny=
 restrictanonymous=0
+maxipconnections=0
+maxopenfiles=16384
+deadtime=0
+handshaketimeout=60000
+frametimeout=20000
 [share]
 name=Pub
 comment=Public files

@@ -19,7 +19,8 @@ import * as Ea from "../../fs/ea";
 import { writeOpenInfo } from "../../fs/info";
 import { detachOpen } from "../../fs/handles";
 import { rpcPipeOpen } from "../../rpc/pipe";
-import { logDebug, logEnabled, LOG_DEBUG } from "../../util/log";
+import { logDebug, logWarn, logEnabled, LOG_DEBUG } from "../../util/log";
+import { globalCfg } from "../../config";
 import { notifyChange, FILE_ACTION_ADDED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "../../fs/notify";
 
 const FILE_SUPERSEDE: u32 = 0;
@@ -41,7 +42,6 @@ const FILE_OPEN_BY_FILE_ID: u32 = 0x00002000;
 const FILE_RESERVE_OPFILTER: u32 = 0x00100000;
 const CREATE_OPTIONS_VALID: u32 = 0x00ffffff;
 
-const MAX_OPENS_PER_SESSION: i32 = 16384;
 const STEP_STAT = 1;
 const STEP_OPENED = 2;
 const STEP_MKDIR = 3;
@@ -94,7 +94,10 @@ function start(r: Request): u32 {
   if ((opts & FILE_DIRECTORY_FILE) != 0 && (opts & FILE_NON_DIRECTORY_FILE) != 0) return S.STATUS_INVALID_PARAMETER;
   if ((opts & FILE_OPEN_BY_FILE_ID) != 0) return S.STATUS_NOT_SUPPORTED;
   if ((desired & ~A.VALID_ACCESS) != 0) return S.STATUS_ACCESS_DENIED;
-  if (s.openCount >= MAX_OPENS_PER_SESSION) return S.STATUS_TOO_MANY_OPENED_FILES;
+  if (s.openCount >= globalCfg.maxOpenFiles) {
+    logWarn("CREATE from " + s.conn.peer + " refused: the session has " + s.openCount.toString() + " open files (max open files)");
+    return S.STATUS_TOO_MANY_OPENED_FILES;
+  }
 
   // MS-SMB2 3.3.5.9: names are relative to the share; a leading separator is invalid
   if (NameLength(b) >= 2 && load<u16>(r.hdr + <usize>NameOffset(b)) == 0x5c) return S.STATUS_INVALID_PARAMETER;

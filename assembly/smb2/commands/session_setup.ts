@@ -13,14 +13,19 @@ import { findUserHash } from "../../auth/userdb";
 import { deriveKeys, verifyRequest } from "../signing";
 import { preauthUpdate } from "../dispatch";
 import { endSession } from "../teardown";
-import { logInfo, logWarn } from "../../util/log";
+import { logInfo, logWarn, secondsText } from "../../util/log";
 import { SMB2_NEGOTIATE_SIGNING_REQUIRED } from "./negotiate";
 import { sessionEncryptionPolicy } from "../encryption";
+import { authFailed, authSucceeded, holdUntil } from "../../auth/auth_throttle";
+import { peerAddress } from "../../auth/host_rules";
+import { now_ms } from "../../abi/imports";
 
 const SMB2_SESSION_FLAG_BINDING: u8 = 0x01;
 const SMB2_SESSION_FLAG_IS_GUEST: u16 = 0x0001;
 const SMB2_SESSION_FLAG_IS_NULL: u16 = 0x0002;
 const SMB2_SESSION_FLAG_ENCRYPT_DATA: u16 = 0x0004;
+/** r.step of a failed SESSION_SETUP whose answer the throttle holds back. */
+const STEP_HELD: i32 = 1;
 const OUT_OFFSET: u16 = 64 + 8;
 const MAX_SESSIONS_PER_CONN: i32 = 64;
 
@@ -147,6 +152,7 @@ function unknownSession(r: Request, sid: u64): u32 {
  * re-authentication of a valid one; MORE_PROCESSING_REQUIRED until the exchange completes.
  */
 export function smb2SessionSetup(r: Request): u32 {
+  if (r.step == STEP_HELD) return <u32>r.u0; // a failure answer held back by the throttle
   const c = r.conn as Conn;
   const b = r.body;
   if ((Flags(b) & SMB2_SESSION_FLAG_BINDING) != 0) return refuseBinding(r, c);
@@ -201,6 +207,7 @@ export function smb2SessionSetup(r: Request): u32 {
   auth.dispose();
   s.state = SESSION_VALID;
   logoffPrevious(s, PreviousSessionId(b));
+  if (!s.isGuest && !s.isAnonymous) authSucceeded(c.peer);
   return S.STATUS_SUCCESS;
 }
 
@@ -215,6 +222,17 @@ function failed(r: Request, s: Session, auth: SessionAuth, st: u32): u32 {
   auth.dispose();
   r.session = null;
   endSession(s);
+  if (st == S.STATUS_LOGON_FAILURE) {
+    // repeated failures from one address are answered ever more slowly (auth/auth_throttle.ts)
+    const delay = authFailed(c.peer, now_ms());
+    if (delay > 0) {
+      logWarn("Logon failures from " + peerAddress(c.peer) + ": answering after " + secondsText(delay));
+      r.u0 = st;
+      r.step = STEP_HELD;
+      holdUntil(r, now_ms() + delay);
+      return S.STATUS_INTERNAL_WAIT;
+    }
+  }
   return st;
 }
 
