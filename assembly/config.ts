@@ -50,6 +50,10 @@ export class ShareCfg {
   writeList: Array<string> | null = null;
   hostsAllow: HostRules | null = null;
   hostsDeny: HostRules | null = null;
+  /** Upper-cased * ? patterns (fs/veto.ts); null = none. */
+  vetoFiles: Array<string> | null = null;
+  hideFiles: Array<string> | null = null;
+  hideDotFiles: bool = true;
 }
 
 export class GlobalCfg {
@@ -127,6 +131,14 @@ function parseAddresses(v: string): Array<Uint8Array> | null {
     }
     out.push(a);
   }
+  return out;
+}
+
+/** "/*.EXE/secret?/" → ["*.EXE", "SECRET?"] (smb.conf's slash-separated pattern lists). */
+function parsePatterns(v: string): Array<string> {
+  const out = new Array<string>(0);
+  const parts = v.split("/");
+  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) out.push(parts[i].toUpperCase());
   return out;
 }
 
@@ -221,6 +233,9 @@ export function loadConfig(text: string): string {
       else if (k == "index") s.index = <u32>parseInt32(v);
       else if (k == "encryption") s.encryption = parseEncryption(v);
       else if (k == "validusers") s.validUsers = parseUsers(v);
+      else if (k == "vetofiles") s.vetoFiles = parsePatterns(v);
+      else if (k == "hidefiles") s.hideFiles = parsePatterns(v);
+      else if (k == "hidedotfiles") s.hideDotFiles = parseBool(v);
       else if (k == "invalidusers") s.invalidUsers = parseUsers(v);
       else if (k == "readlist") s.readList = parseUsers(v);
       else if (k == "writelist") s.writeList = parseUsers(v);

@@ -66,6 +66,11 @@ export interface ShareConfig {
   writeList?: string[];
   hostsAllow?: HostList;
   hostsDeny?: HostList;
+  /** `veto files` / `hide files`: slash-separated * ? patterns (e.g. "/*.tmp/.DS_Store/"). */
+  vetoFiles?: string[];
+  hideFiles?: string[];
+  /** Dot files are reported HIDDEN (default yes, as Samba). */
+  hideDotFiles?: boolean;
 }
 
 /** A parsed configuration; `warnings` holds non-fatal problems (unknown keys, ignored keys). */
@@ -121,7 +126,8 @@ const GLOBAL_KEYS = ["server string", "netbios name", "workgroup", "server signi
   "server smb3 encryption algorithms", "restrict anonymous", "max ip connections", "max open files", "deadtime",
   "handshake timeout", "frame timeout"];
 const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available", "server smb encrypt",
-  "valid users", "invalid users", "read list", "write list", "hosts allow", "hosts deny"];
+  "valid users", "invalid users", "read list", "write list", "hosts allow", "hosts deny", "veto files", "hide files",
+  "hide dot files"];
 /** synonym → [canonical key, value is inverted] */
 const SYNONYMS: Record<string, [string, boolean]> = {
   "smb ports": ["tcp port", false], writeable: ["read only", true], writable: ["read only", true],
@@ -499,6 +505,13 @@ function buildShare(sec: Section, defaults: Map<string, Setting>, file: string, 
       throw badValue(s, file, (e as Error).message);
     }
   };
+  const patterns = (k: string): string[] | undefined => {
+    const s = get(k);
+    if (!s) return undefined;
+    const list = s.value.split("/").map((p) => p.trim()).filter((p) => p !== "");
+    if (list.some((p) => hasControlChar(p))) throw badValue(s, file, "expected /pattern/pattern/ with * and ?");
+    return list;
+  };
   const hosts = (k: string): HostList | undefined => {
     const s = get(k);
     return s ? hostList(s, file) : undefined;
@@ -521,6 +534,8 @@ function buildShare(sec: Section, defaults: Map<string, Setting>, file: string, 
       validUsers: users("valid users"), invalidUsers: users("invalid users"),
       readList: users("read list"), writeList: users("write list"),
       hostsAllow: hosts("hosts allow"), hostsDeny: hosts("hosts deny"),
+      vetoFiles: patterns("veto files"), hideFiles: patterns("hide files"),
+      hideDotFiles: get("hide dot files") ? bool("hide dot files", true) : undefined,
     }),
   };
 }
@@ -554,6 +569,9 @@ export function serializeForCore(cfg: Config): string {
     list("writelist", s.writeList);
     if (s.hostsAllow) lines.push(`hostsallow=${serializeHostList(s.hostsAllow)}`);
     if (s.hostsDeny) lines.push(`hostsdeny=${serializeHostList(s.hostsDeny)}`);
+    if (s.vetoFiles) lines.push(`vetofiles=/${s.vetoFiles.join("/")}/`);
+    if (s.hideFiles) lines.push(`hidefiles=/${s.hideFiles.join("/")}/`);
+    if (s.hideDotFiles === false) lines.push("hidedotfiles=0");
     lines.push(`index=${index}`);
   });
   for (const l of lines) if (/[\r\n]/.test(l)) throw new Error(`serializeForCore: newline in "${l.split("=")[0]}"`);

@@ -1,5 +1,6 @@
 // FSCC file information classes (MS-FSCC 2.4) encoded from a host stat record (with its
 // DOSATTRIB/EA extension, stat.ts) and an Open.
+import { visibleAttributes } from "./veto";
 import { Open } from "./open";
 import * as St from "./stat";
 import { leafName, windowsPath } from "./path";
@@ -39,7 +40,8 @@ export const FileNormalizedNameInformation: u8 = 48;
 /** Attributes of an open's file (pipes are FILE_ATTRIBUTE_NORMAL). */
 export function openAttributes(st: usize, o: Open): u32 {
   if (o.pipe !== null) return St.FILE_ATTRIBUTE_NORMAL;
-  return St.fileAttributes(st, leafName(o.path));
+  const name = leafName(o.path);
+  return visibleAttributes(o.tree.share, name, St.fileAttributes(st, name), st);
 }
 
 /**

@@ -117,7 +117,7 @@ export function storedAttributes(s: usize): i64 {
 /**
  * DOS attributes of a file: the stored ones (with DIRECTORY from the file type, NORMAL when
  * none is left) when it has a DOSATTRIB; otherwise derived from the mode (no write bit →
- * READONLY) and the name (dot-files are HIDDEN).
+ * READONLY). What the name implies (hidden dot files) is added per share by fs/veto.ts.
  */
 export function fileAttributes(s: usize, name: string): u32 {
   const stored = storedAttributes(s);
@@ -135,8 +135,7 @@ export function derivedAttributes(s: usize, name: string): u32 {
   if (stType(s) == S_TYPE_DIR) a |= FILE_ATTRIBUTE_DIRECTORY;
   else a |= FILE_ATTRIBUTE_ARCHIVE;
   if ((stMode(s) & 0o222) == 0) a |= FILE_ATTRIBUTE_READONLY;
-  if (name.length > 1 && name.charCodeAt(0) == 0x2e && name != "..") a |= FILE_ATTRIBUTE_HIDDEN;
-  return a;
+  return a; // HIDDEN for dot files is the share's choice (`hide dot files`, fs/veto.ts)
 }
 
 /** Allocation size as SMB reports it: the host's block count, at most the size rounded up to 4 KiB. */

@@ -2,6 +2,7 @@
 // named pipes on IPC$, with dispositions, directory options, share modes and delete-on-close;
 // DOS attributes and create time (MS-FSA 2.1.5.1.1, 2.1.5.1.2) kept in user.DOSATTRIB, and the
 // ExtA create context (SMB2_CREATE_EA_BUFFER) applied to created and overwritten files.
+import { nameVetoed, pathVetoed } from "../../fs/veto";
 import { pipeAllowed } from "../../auth/share_acl";
 import * as S from "../status";
 import { Request } from "../request";
@@ -105,6 +106,10 @@ function start(r: Request): u32 {
   if (parsed.status != S.STATUS_SUCCESS) {
     if (logEnabled(LOG_DEBUG)) logDebug("CREATE refuses name \"" + String.UTF16.decodeUnsafe(r.hdr + <usize>NameOffset(b), <usize>NameLength(b)) + "\": 0x" + parsed.status.toString(16));
     return parsed.status;
+  }
+  if (pathVetoed(t.share, parsed.path)) {
+    // `veto files`: as if the name did not exist (a vetoed directory on the way: its path)
+    return nameVetoed(t.share, parsed.leaf) ? S.STATUS_OBJECT_NAME_NOT_FOUND : S.STATUS_OBJECT_PATH_NOT_FOUND;
   }
 
   if (t.share.isIpc) return openPipe(r, parsed.path);

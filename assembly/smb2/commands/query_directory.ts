@@ -1,6 +1,7 @@
 // MS-SMB2 2.2.33/2.2.34 QUERY_DIRECTORY (3.3.5.18): enumerates a directory open with a
 // wildcard pattern (MS-FSA 2.1.5.6.3), resuming where the previous call stopped.
 // Entry 0 is ".", entry 1 is "..", entry k >= 2 is the host's entry k - 2.
+import { nameVetoed, visibleAttributes } from "../../fs/veto";
 import * as S from "../status";
 import * as H from "../header";
 import { Request } from "../request";
@@ -80,7 +81,12 @@ export function smb2QueryDirectory(r: Request): u32 {
     const name = String.UTF8.decodeUnsafe(direntName(p), <usize>direntNameLen(p));
     const st = direntStat(p);
     o.dirIndex = 2 + <i32>direntIndex(p);
-    if (!emit(r, o, name, st, fileAttributes(st, name))) return done(r, o, S.STATUS_SUCCESS);
+    if (nameVetoed(o.tree.share, name)) {
+      o.dirIndex++; // vetoed names are never listed: go past it (emit advances for listed ones)
+      p += <usize>rec;
+      continue;
+    }
+    if (!emit(r, o, name, st, visibleAttributes(o.tree.share, name, fileAttributes(st, name), st))) return done(r, o, S.STATUS_SUCCESS);
     p += <usize>rec;
   }
   return readMore(r, o);

@@ -1,6 +1,7 @@
 // MS-SMB2 2.2.39/2.2.40 SET_INFO (3.3.5.21) for file classes: Basic (times, attributes and
 // create time in user.DOSATTRIB), Rename, Disposition, Position, Mode, Allocation, EndOfFile and
 // FullEa (MS-FSCC 2.4, MS-FSA 2.1.5.14).
+import { pathVetoed } from "../../fs/veto";
 import * as S from "../status";
 import { Request } from "../request";
 import { Tree } from "../session";
@@ -339,6 +340,7 @@ function rename(r: Request, o: Open, buf: usize, len: u32): u32 {
   const parsed = parseSmbPath(buf + 20, nameLen);
   if (parsed.status != S.STATUS_SUCCESS) return parsed.status;
   if (parsed.path.length == 0 || o.path.length == 0) return S.STATUS_ACCESS_DENIED;
+  if (pathVetoed(o.tree.share, parsed.path)) return S.STATUS_ACCESS_DENIED; // `veto files`
   if (parsed.path == o.path) return ok(r);
   // Other opens of the file must allow delete sharing (MS-FSA 2.1.5.15.11).
   const n = o.node;
