@@ -7,6 +7,7 @@ import { lookupOpen } from "../../fs/handles";
 import * as L from "../../fs/locks";
 import * as A from "../../fs/access";
 import { canGoAsync, STATUS_INTERNAL_ASYNC } from "../async";
+import { breakForWrite } from "../../oplock/state";
 
 const ELEMENT_SIZE: u32 = 24;
 const STEP_WAITING = 1;
@@ -54,6 +55,7 @@ export function smb2Lock(r: Request): u32 {
     L.grantWaiters(n);
     return st == S.STATUS_SUCCESS ? ok(r) : st;
   }
+  breakForWrite(o, false); // a byte-range lock breaks Level II oplocks (its own too) and others' leases (MS-FSA 2.1.5.7)
   for (let i: u32 = 0; i < count; i++) {
     const off = elOffset(b, i);
     const len = elLength(b, i);

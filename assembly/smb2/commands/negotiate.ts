@@ -53,6 +53,9 @@ function capabilitiesFor(c: Conn, dialect: u16): u32 {
   // 3.0/3.0.2 announce encryption by capability; 3.1.1 by the negotiate context (3.3.5.4)
   if ((dialect == DIALECT_300 || dialect == DIALECT_302) && c.cipherId != 0) caps |= SMB2_GLOBAL_CAP_ENCRYPTION;
   if (dialect >= DIALECT_210 && dialect != DIALECT_WILDCARD) caps |= SMB2_GLOBAL_CAP_LARGE_MTU;
+  // Leases (v1 on 2.1, v2 on 3.x) and directory leases (3.x): oplock/
+  if (dialect >= DIALECT_210 && dialect != DIALECT_WILDCARD) caps |= SMB2_GLOBAL_CAP_LEASING;
+  if (dialect >= DIALECT_300 && dialect != DIALECT_WILDCARD) caps |= SMB2_GLOBAL_CAP_DIRECTORY_LEASING;
   return caps;
 }
 

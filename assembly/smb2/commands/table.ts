@@ -14,7 +14,7 @@ import { smb2Echo, smb2Cancel } from "./echo";
 import { smb2QueryDirectory } from "./query_directory";
 import { smb2QueryInfo } from "./query_info";
 import { smb2SetInfo } from "./set_info";
-import { smb2OplockBreak } from "./unsupported";
+import { smb2OplockBreak } from "./oplock_break";
 import { smb2ChangeNotify } from "./change_notify";
 import { smb2Lock } from "./lock";
 

@@ -14,6 +14,7 @@ import { stSize } from "../../fs/stat";
 import { chargeCovers } from "../credits";
 import { ioConflicts } from "../../fs/locks";
 import { notifyChange, FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_LAST_WRITE, FILE_NOTIFY_CHANGE_SIZE } from "../../fs/notify";
+import { breakForWrite } from "../../oplock/state";
 
 const MAX_OFFSET: u64 = 0x1f_ffff_ffff_ffff;
 const APPEND_OFFSET: u64 = 0xffff_ffff_ffff_ffff;
@@ -77,6 +78,7 @@ export function smb2Write(r: Request): u32 {
       if (node !== null && ioConflicts(node, o, off, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
       r.u0 = off;
       r.step = 2;
+      breakForWrite(o); // Level II oplocks and others' read caching go (MS-FSA 2.1.5.3)
       return ioWrite(r, o, data, len, off);
     }
     case STEP_APPEND_CHECK: {
@@ -91,6 +93,7 @@ export function smb2Write(r: Request): u32 {
       const node = o.node;
       if (node !== null && ioConflicts(node, o, r.u0, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
       r.step = 2;
+      breakForWrite(o); // Level II oplocks and others' read caching go (MS-FSA 2.1.5.3)
       return ioWrite(r, o, r.hdr + <usize>DataOffset(b), len, r.u0);
     }
     case 1: {
@@ -105,6 +108,7 @@ export function smb2Write(r: Request): u32 {
       const node = o.node;
       if (node !== null && ioConflicts(node, o, r.u0, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
       r.step = 2;
+      breakForWrite(o); // Level II oplocks and others' read caching go (MS-FSA 2.1.5.3)
       return ioWrite(r, o, r.hdr + <usize>DataOffset(b), len, r.u0);
     }
   }
