@@ -6,6 +6,7 @@ import { ShareCfg } from "../config";
 import { GCM_CTX_SIZE } from "../crypto/gcm";
 import { SessionAuth } from "../auth/spnego";
 import { Conn } from "./conn";
+import { Token } from "../fs/token";
 import { freeCiphers } from "./encryption";
 
 export const SESSION_IN_PROGRESS: i32 = 0;
@@ -71,6 +72,8 @@ export class Session {
   trees: Map<u32, Tree> = new Map<u32, Tree>();
   nextTreeId: u32 = 1;
   openCount: i32 = 0;
+  /** Who the session acts as in access checks (fs/token.ts); set when it becomes valid. */
+  token: Token | null = null;
 
   constructor(id: u64, conn: Conn) {
     this.id = id;

@@ -1,6 +1,6 @@
 // MS-SMB2 2.2.37/2.2.38 QUERY_INFO (3.3.5.20): file classes (MS-FSCC 2.4; FileFullEaInformation
-// in query_ea.ts) and filesystem classes (MS-FSCC 2.5). Security and quota information are not
-// supported yet.
+// in query_ea.ts), filesystem classes (MS-FSCC 2.5) and security (fs/sd_info.ts). Quota
+// information is not supported yet.
 import * as S from "../status";
 import { Request } from "../request";
 import { Conn } from "../conn";
@@ -15,6 +15,8 @@ import * as A from "../../fs/access";
 import { FileFullEaInformation } from "../../fs/info";
 import { STAT_EX_SIZE } from "../../fs/stat";
 import { queryFullEa, queryFullEaResume, STEP_EA_LIST, STEP_EA_GET } from "./query_ea";
+import { queryStreams, queryStreamsDone, STEP_STREAM_LIST } from "../../fs/stream_info";
+import { querySecurity, queryResume as querySecurityResume, SD_INFO_STEP } from "../../fs/sd_info";
 
 const SMB2_0_INFO_FILE: u8 = 1;
 const SMB2_0_INFO_FILESYSTEM: u8 = 2;
@@ -53,6 +55,7 @@ export function smb2QueryInfo(r: Request): u32 {
         memory.fill(statArea(r), 0, STAT_EX_SIZE);
         return finishFile(r, o, cls);
       }
+      if (cls == 22 /* FileStreamInformation */) return queryStreams(r, o); // fs/stream_info.ts
       r.step = 1;
       return ioFstat(r, o);
     }
@@ -66,10 +69,13 @@ export function smb2QueryInfo(r: Request): u32 {
       r.step = 2;
       return ioStatfs(r, t.share.index);
     }
-    if (type == SMB2_0_INFO_SECURITY || type == SMB2_0_INFO_QUOTA) return S.STATUS_NOT_SUPPORTED;
+    if (type == SMB2_0_INFO_SECURITY) return querySecurity(r, o); // fs/sd_info.ts
+    if (type == SMB2_0_INFO_QUOTA) return S.STATUS_NOT_SUPPORTED;
     return S.STATUS_INVALID_PARAMETER;
   }
+  if (r.step == SD_INFO_STEP) return querySecurityResume(r);
   if (r.step == STEP_EA_LIST || r.step == STEP_EA_GET) return queryFullEaResume(r);
+  if (r.step == STEP_STREAM_LIST) return queryStreamsDone(r);
   const o = r.o0 as Open;
   if (r.step == 1) {
     if (r.ioResult < 0) return errnoToStatus(r.ioResult);

@@ -6,6 +6,7 @@ import * as H from "../header";
 import { Request } from "../request";
 import { Conn } from "../conn";
 import { Session, sessions, newSessionId, SESSION_VALID, KEY_SESSION } from "../session";
+import { tokenFor } from "../../fs/token";
 import { globalCfg, SIGNING_MANDATORY, DIALECT_300, DIALECT_311 } from "../../config";
 import { SessionAuth } from "../../auth/spnego";
 import { NtlmServerConfig, NtHashLookup } from "../../auth/ntlmssp";
@@ -243,6 +244,7 @@ function takeIdentity(s: Session, auth: SessionAuth): u16 {
   s.userName = auth.userName;
   s.domain = auth.domainName;
   s.userKey = s.isGuest || s.isAnonymous ? "" : s.userName.toUpperCase();
+  s.token = tokenFor(s.isAnonymous, s.isGuest, s.userName);
   if (s.isAnonymous) return SMB2_SESSION_FLAG_IS_NULL;
   if (s.isGuest) return SMB2_SESSION_FLAG_IS_GUEST;
   return 0;
