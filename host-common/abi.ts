@@ -51,6 +51,14 @@ export const OP_XATTR_GET = 30;
 export const OP_XATTR_SET = 31;
 export const OP_XATTR_LIST = 32;
 export const OP_XATTR_DEL = 33;
+export const OP_STREAM_STAT = 40;
+export const OP_STREAM_OPEN = 41;
+export const OP_STREAM_LIST = 42;
+export const OP_STREAM_DEL = 43;
+export const OP_STREAM_RENAME = 44;
+
+/** OP_STREAM_RENAME flags. */
+export const STREAM_RENAME_NOREPLACE = 1;
 
 /** OP_XATTR_SET flags. */
 export const XATTR_CREATE = 1;

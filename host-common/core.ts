@@ -431,6 +431,23 @@ export class Core {
       case A.OP_XATTR_SET: p = fs.xattrSet(target, this.str(ptr, len), mem.slice(ptr2, ptr2 + len2), flags); break;
       case A.OP_XATTR_LIST: p = fs.xattrList(target, mem.subarray(ptr2, ptr2 + len2)); break;
       case A.OP_XATTR_DEL: p = fs.xattrDel(target, this.str(ptr, len)); break;
+      case A.OP_STREAM_LIST: p = fs.streamList(target, mem.subarray(ptr2, ptr2 + len2)); break;
+      case A.OP_STREAM_RENAME: p = fs.streamRename(target, this.str(ptr, len), flags); break;
+      // [ptr, ptr+len) = path ++ stream name; offset = the path's bytes
+      case A.OP_STREAM_STAT:
+      case A.OP_STREAM_OPEN:
+      case A.OP_STREAM_DEL: {
+        if (!(offset >= 0 && offset <= len && Number.isInteger(offset))) {
+          if (reqId !== 0) this.complete(reqId, -EINVAL);
+          return;
+        }
+        const path = this.str(ptr, offset);
+        const name = this.str(ptr + offset, len - offset);
+        if (op === A.OP_STREAM_STAT) p = fs.streamStat(target, path, name, mem.subarray(ptr2, ptr2 + len2));
+        else if (op === A.OP_STREAM_OPEN) p = fs.streamOpen(target, path, name, flags, arg, mem.subarray(ptr2, ptr2 + len2));
+        else p = fs.streamDel(target, path, name);
+        break;
+      }
       default:
         if (reqId !== 0) this.complete(reqId, -EINVAL);
         return;

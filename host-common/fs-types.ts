@@ -34,6 +34,17 @@ export interface FileSystem {
   xattrList(handle: number, out: Uint8Array): Promise<number>;
   /** xattr-del: 0, or -ENODATA. */
   xattrDel(handle: number, name: string): Promise<number>;
+  // Named streams (abi.wit stream-*, host-common/streams.ts); names compare case-insensitively.
+  /** stream-stat: the file's stat (with the stream's size); 0, or -ENOENT when the stream does not exist. */
+  streamStat(share: number, path: string, name: string, stat: Uint8Array): Promise<number>;
+  /** stream-open: flags as open (create also creates the file); a handle for read/write/truncate/fstat/fsync/close. */
+  streamOpen(share: number, path: string, name: string, flags: number, mode: number, stat: Uint8Array): Promise<number>;
+  /** stream-list of the handle's file: records; returns their full length (whole records copied). */
+  streamList(handle: number, out: Uint8Array): Promise<number>;
+  /** stream-del: 0, or -ENOENT. */
+  streamDel(share: number, path: string, name: string): Promise<number>;
+  /** stream-rename of a stream handle ("" = the default stream), flags STREAM_RENAME_NOREPLACE. */
+  streamRename(handle: number, name: string, flags: number): Promise<number>;
 }
 
 /** A stat result in the form the runtimes give (Node/Bun Stats, Deno FileInfo mapped). */

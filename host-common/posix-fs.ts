@@ -14,7 +14,8 @@ import { CaseResolver } from "./case-insensitive.ts";
 /** Directory and leaf of an absolute path. */
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
 const leafOf = (p: string) => p.slice(p.lastIndexOf("/") + 1);
-import { isSidecarPath, putMeta, renameHandlePaths, SIDECAR_DIR, XattrStores } from "./xattrs.ts";
+import { isSidecarPath, putMeta, renameHandlePaths, XattrStores } from "./xattrs.ts";
+import { type OpenStream, StreamTable } from "./streams.ts";
 
 const ENOENT = 2;
 
@@ -39,6 +40,8 @@ interface Handle {
   dir: boolean;
   /** Directory snapshot for READDIR. */
   listing: string[] | null;
+  /** A named stream of the file at path (host-common/streams.ts). */
+  stream?: OpenStream;
 }
 
 function toStatLike(s: fs.Stats): StatLike {
@@ -69,8 +72,21 @@ export class PosixFileSystem implements FileSystem {
     mtimeMs: (d) => P.stat(d).then((st) => (st.isDirectory() ? st.mtimeMs : null), () => null),
   });
 
+  private streams: StreamTable;
+
   constructor(private shares: SharePaths) {
     this.xattrs = new XattrStores(shares);
+    this.streams = new StreamTable(shares, this.xattrs, {
+      existing: (share, path) => this.existing(share, path),
+      createFile: async (share, path, mode) => {
+        const id = await this.open(share, path, OPEN_CREATE | OPEN_EXCL | OPEN_WRITE, mode, new Uint8Array(0)).catch(negErrno);
+        const h = this.handles.get(id);
+        if (!h) return id < 0 ? id : -EBADF;
+        await this.close(id);
+        return h.path;
+      },
+      statReal: async (path) => toStatLike(await P.stat(path)),
+    });
   }
 
   /** Fills the stat-ex extension when the core asked for it. */
@@ -143,6 +159,7 @@ export class PosixFileSystem implements FileSystem {
     try {
       putStat(stat, toStatLike(await fsFstat(fd)));
       if (flags & OPEN_EXCL) await this.xattrs.created(share, target);
+      if (flags & OPEN_TRUNC) await this.streams.dropAll(share, target); // an overwrite drops the streams
       await this.meta(share, target, stat);
     } catch (e) {
       await fsClose(fd);
@@ -155,6 +172,7 @@ export class PosixFileSystem implements FileSystem {
     const h = this.handles.get(handle);
     if (!h) return -EBADF;
     this.handles.delete(handle);
+    if (h.stream) return this.streams.close(h);
     if (h.fd !== null) await fsClose(h.fd);
     return 0;
   }
@@ -165,6 +183,8 @@ export class PosixFileSystem implements FileSystem {
   }
 
   async read(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    const s = this.handles.get(handle);
+    if (s?.stream) return this.streams.read(s, buf, pos);
     const fd = this.fd(handle);
     if (fd < 0) return -EBADF;
     let done = 0;
@@ -177,6 +197,8 @@ export class PosixFileSystem implements FileSystem {
   }
 
   async write(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    const s = this.handles.get(handle);
+    if (s?.stream) return this.streams.write(s, buf, pos);
     const fd = this.fd(handle);
     if (fd < 0) return -EBADF;
     let done = 0;
@@ -190,6 +212,7 @@ export class PosixFileSystem implements FileSystem {
   async fstat(handle: number, stat: Uint8Array): Promise<number> {
     const h = this.handles.get(handle);
     if (!h) return -EBADF;
+    if (h.stream) return this.streams.fstat(h, stat);
     const s = h.fd !== null ? await fsFstat(h.fd) : await P.stat(h.path);
     putStat(stat, toStatLike(s));
     await this.meta(h.share, h.path, stat);
@@ -251,6 +274,8 @@ export class PosixFileSystem implements FileSystem {
   }
 
   async truncate(handle: number, size: number): Promise<number> {
+    const s = this.handles.get(handle);
+    if (s?.stream) return this.streams.truncate(s, size);
     const fd = this.fd(handle);
     if (fd < 0) return -EBADF;
     await fsFtruncate(fd, size);
@@ -260,6 +285,7 @@ export class PosixFileSystem implements FileSystem {
   async fsync(handle: number): Promise<number> {
     const h = this.handles.get(handle);
     if (!h) return -EBADF;
+    if (h.stream) return this.streams.fsync(h);
     if (h.fd !== null) await fsFdatasync(h.fd);
     return 0;
   }
@@ -293,7 +319,7 @@ export class PosixFileSystem implements FileSystem {
     const names: string[] = [];
     const atRoot = dir === this.shares.root(share);
     for (const e of entries) {
-      if (atRoot && e.name.toLowerCase() === SIDECAR_DIR) continue; // the sidecar store
+      if (atRoot && isSidecarPath(e.name)) continue; // the sidecar store and the stream depot
 
       if (e.isSymbolicLink()) {
         const real = await P.realpath(`${dir}/${e.name}`).catch(() => null);
@@ -350,5 +376,31 @@ export class PosixFileSystem implements FileSystem {
     const h = this.target(handle);
     if (!h) return -EBADF;
     return this.xattrs.remove(h.share, h.path, name);
+  }
+
+  // Named streams (host-common/streams.ts); a stream handle has no fd: utimes and xattrs act on its file's path.
+
+  streamStat(share: number, path: string, name: string, stat: Uint8Array): Promise<number> {
+    return this.streams.stat(share, path, name, stat);
+  }
+
+  async streamOpen(share: number, path: string, name: string, flags: number, mode: number, stat: Uint8Array): Promise<number> {
+    const s = await this.streams.open(share, path, name, flags, mode, stat);
+    if (typeof s === "number") return s;
+    return this.add({ share, fd: null, path: s.path, dir: false, listing: null, stream: s.stream });
+  }
+
+  async streamList(handle: number, out: Uint8Array): Promise<number> {
+    const h = this.handles.get(handle);
+    return h ? this.streams.list(h, out) : -EBADF;
+  }
+
+  streamDel(share: number, path: string, name: string): Promise<number> {
+    return this.streams.del(share, path, name);
+  }
+
+  async streamRename(handle: number, name: string, flags: number): Promise<number> {
+    const h = this.handles.get(handle);
+    return h ? this.streams.rename(h, name, flags) : -EBADF;
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from "./log.ts";
 import { makeLogger } from "./log.ts";
 import type { SharePaths } from "./share-paths.ts";
 import { loadXattrAddon, type XattrAddon } from "./xattr-native.ts";
+import { dropDepotStreams, STREAM_DEPOT_DIR } from "./stream-depot.ts";
 
 const ENODATA = 61;
 const ENOTSUP = 95;
@@ -348,23 +349,30 @@ export class XattrStores {
     return 0;
   }
 
-  /** A new file or directory appeared at path (created by this server). */
+  /**
+   * A new file or directory appeared at path (created by this server): what a former object
+   * of its inode left in the sidecar store and the stream depot goes.
+   */
   async created(share: number, path: string): Promise<void> {
     const b = await this.backend(share);
     await b.created?.(path).catch(() => undefined);
+    const root = this.shares.root(share);
+    if (root !== null) await dropDepotStreams(root, path, false).catch(() => undefined);
   }
 
-  /** The object at path is about to be deleted by this server. */
+  /** The object at path is about to be deleted by this server (its depot streams go unless other links keep it). */
   async deleting(share: number, path: string): Promise<void> {
     const b = await this.backend(share);
     await b.deleting?.(path).catch(() => undefined);
+    const root = this.shares.root(share);
+    if (root !== null) await dropDepotStreams(root, path, true).catch(() => undefined);
   }
 }
 
-/** A client path that names the sidecar folder (at the share root, any case): never reachable. */
+/** A client path that names the sidecar folder or the stream depot (at the share root, any case): never reachable. */
 export function isSidecarPath(rel: string): boolean {
-  const first = rel.split("/", 1)[0];
-  return first.toLowerCase() === SIDECAR_DIR;
+  const first = rel.split("/", 1)[0].toLowerCase();
+  return first === SIDECAR_DIR || first === STREAM_DEPOT_DIR;
 }
 
 /**

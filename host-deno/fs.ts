@@ -15,7 +15,8 @@ import { CaseResolver } from "../host-common/case-insensitive.ts";
 /** Directory and leaf of an absolute path. */
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
 const leafOf = (p: string) => p.slice(p.lastIndexOf("/") + 1);
-import { isSidecarPath, putMeta, renameHandlePaths, SIDECAR_DIR, XattrStores } from "../host-common/xattrs.ts";
+import { isSidecarPath, putMeta, renameHandlePaths, XattrStores } from "../host-common/xattrs.ts";
+import { type OpenStream, StreamTable } from "../host-common/streams.ts";
 
 const ENOENT = 2;
 const EACCES = 13;
@@ -37,6 +38,8 @@ interface Handle {
   chain: Promise<unknown>;
   /** The FsFile's position after the last read/write, -1 when unknown (saves a seek when sequential). */
   pos: number;
+  /** A named stream of the file at path (host-common/streams.ts; file is null). */
+  stream?: OpenStream;
 }
 
 type StatfsResult = { blocks: number; bfree: number; bavail: number; bsize: number };
@@ -94,9 +97,22 @@ export class DenoFileSystem implements FileSystem {
     mtimeMs: (d) => Deno.stat(d).then((st) => (st.isDirectory ? (st.mtime?.getTime() ?? 0) : null), () => null),
   });
 
+  private streams: StreamTable;
+
   constructor(private shares: SharePaths) {
     // a read-only share (no write permission) is probed without writing to it
     this.xattrs = new XattrStores(shares, (root) => Deno.permissions.querySync({ name: "write", path: root }).state === "granted");
+    this.streams = new StreamTable(shares, this.xattrs, {
+      existing: (share, path) => this.existing(share, path).catch(errno),
+      createFile: async (share, path, mode) => {
+        const r = await this.create(share, path, mode).catch(errno);
+        if (typeof r === "number") return r;
+        r.file.close();
+        await this.xattrs.created(share, r.path);
+        return r.path;
+      },
+      statReal: async (path) => toStatLike(await Deno.stat(path)),
+    });
   }
 
   /** Fills the stat-ex extension when the core asked for it. */
@@ -104,11 +120,11 @@ export class DenoFileSystem implements FileSystem {
     if (stat.length >= STAT_EX_SIZE) putMeta(stat, await this.xattrs.meta(share, path));
   }
 
-  private add(share: number, file: Deno.FsFile | null, path: string, dir: boolean): number {
+  private add(share: number, file: Deno.FsFile | null, path: string, dir: boolean, stream?: OpenStream): number {
     let id = this.nextHandle;
     while (this.handles.has(id) || id <= 0 || id > 0x7fffffff) id = id >= 0x7fffffff ? 1 : id + 1;
     this.nextHandle = id + 1;
-    this.handles.set(id, { share, file, path, dir, listing: null, chain: Promise.resolve(), pos: -1 });
+    this.handles.set(id, { share, file, path, dir, listing: null, chain: Promise.resolve(), pos: -1, stream });
     return id;
   }
 
@@ -245,6 +261,7 @@ export class DenoFileSystem implements FileSystem {
       try {
         putStat(stat, toStatLike(await r.file.stat()));
         if (flags & OPEN_EXCL) await this.xattrs.created(share, r.path);
+        if (flags & OPEN_TRUNC) await this.streams.dropAll(share, r.path); // an overwrite drops the streams
         await this.meta(share, r.path, stat);
       } catch (e) {
         r.file.close();
@@ -258,6 +275,7 @@ export class DenoFileSystem implements FileSystem {
     const h = this.handles.get(handle);
     if (!h) return Promise.resolve(-EBADF);
     this.handles.delete(handle);
+    if (h.stream) return this.streams.close(h);
     const file = h.file;
     if (file === null) return Promise.resolve(0);
     return this.serial(h, async () => {
@@ -267,6 +285,8 @@ export class DenoFileSystem implements FileSystem {
   }
 
   read(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    const s = this.handles.get(handle);
+    if (s?.stream) return this.streams.read(s, buf, pos);
     return this.onFile(handle, async (file, h) => {
       await this.seekTo(file, h, pos);
       let done = 0;
@@ -281,6 +301,8 @@ export class DenoFileSystem implements FileSystem {
   }
 
   write(handle: number, buf: Uint8Array, pos: number): Promise<number> {
+    const s = this.handles.get(handle);
+    if (s?.stream) return this.streams.write(s, buf, pos);
     return this.onFile(handle, async (file, h) => {
       await this.seekTo(file, h, pos);
       let done = 0;
@@ -297,6 +319,7 @@ export class DenoFileSystem implements FileSystem {
   fstat(handle: number, stat: Uint8Array): Promise<number> {
     const h = this.handles.get(handle);
     if (!h) return Promise.resolve(-EBADF);
+    if (h.stream) return this.streams.fstat(h, stat);
     return this.serial(h, async () => {
       putStat(stat, toStatLike(h.file !== null ? await h.file.stat() : await Deno.stat(h.path)));
       await this.meta(h.share, h.path, stat);
@@ -372,6 +395,8 @@ export class DenoFileSystem implements FileSystem {
   }
 
   truncate(handle: number, size: number): Promise<number> {
+    const s = this.handles.get(handle);
+    if (s?.stream) return this.streams.truncate(s, size);
     return this.onFile(handle, async (file) => {
       await file.truncate(size);
       return 0;
@@ -381,6 +406,7 @@ export class DenoFileSystem implements FileSystem {
   fsync(handle: number): Promise<number> {
     const h = this.handles.get(handle);
     if (!h) return Promise.resolve(-EBADF);
+    if (h.stream) return this.streams.fsync(h);
     const file = h.file;
     if (file === null) return Promise.resolve(0);
     return this.serial(h, async () => {
@@ -419,7 +445,7 @@ export class DenoFileSystem implements FileSystem {
     const names: string[] = [];
     const atRoot = dir === this.shares.root(share);
     for await (const e of Deno.readDir(dir)) {
-      if (atRoot && e.name.toLowerCase() === SIDECAR_DIR) continue; // the sidecar store
+      if (atRoot && isSidecarPath(e.name)) continue; // the sidecar store and the stream depot
       if (e.isSymlink) {
         const real = await Deno.realPath(`${dir}/${e.name}`).catch(() => null);
         if (real === null || !this.shares.contains(share, real)) continue;
@@ -489,5 +515,30 @@ export class DenoFileSystem implements FileSystem {
 
   xattrDel(handle: number, name: string): Promise<number> {
     return this.xattrOp(handle, (h) => this.xattrs.remove(h.share, h.path, name));
+  }
+
+  // Named streams (host-common/streams.ts); a stream handle has no FsFile: utimes and xattrs act on its file's path.
+
+  streamStat(share: number, path: string, name: string, stat: Uint8Array): Promise<number> {
+    return this.streams.stat(share, path, name, stat);
+  }
+
+  async streamOpen(share: number, path: string, name: string, flags: number, mode: number, stat: Uint8Array): Promise<number> {
+    const s = await this.streams.open(share, path, name, flags, mode, stat);
+    return typeof s === "number" ? s : this.add(share, null, s.path, false, s.stream);
+  }
+
+  streamList(handle: number, out: Uint8Array): Promise<number> {
+    const h = this.handles.get(handle);
+    return h ? this.streams.list(h, out) : Promise.resolve(-EBADF);
+  }
+
+  streamDel(share: number, path: string, name: string): Promise<number> {
+    return this.streams.del(share, path, name);
+  }
+
+  streamRename(handle: number, name: string, flags: number): Promise<number> {
+    const h = this.handles.get(handle);
+    return h ? this.streams.rename(h, name, flags) : Promise.resolve(-EBADF);
   }
 }

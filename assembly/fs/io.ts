@@ -25,6 +25,12 @@ export const OP_XATTR_GET: u32 = 30; // target=handle name ptr,len → value ptr
 export const OP_XATTR_SET: u32 = 31; // target=handle name ptr,len value ptr2,len2 flags → 0
 export const OP_XATTR_LIST: u32 = 32; // target=handle → names ptr2,len2 (NUL-terminated) → full length
 export const OP_XATTR_DEL: u32 = 33; // target=handle name ptr,len → 0 | -ENODATA
+// Named streams (fs/stream_ops.ts): [ptr,len) = UTF-8 path ++ stream name, offset = path bytes
+export const OP_STREAM_STAT: u32 = 40; // target=share ptr2=stat out → 0 | -ENOENT
+export const OP_STREAM_OPEN: u32 = 41; // target=share flags arg=mode ptr2=stat out → handle
+export const OP_STREAM_LIST: u32 = 42; // target=handle ptr2,len2=records out → full length
+export const OP_STREAM_DEL: u32 = 43; // target=share → 0 | -ENOENT
+export const OP_STREAM_RENAME: u32 = 44; // target=stream handle ptr,len=new name flags → 0
 
 // OP_OPEN flags
 export const OPEN_READ: u32 = 1;

@@ -3,6 +3,7 @@
 // "." components, NUL and control characters and unpaired surrogates are refused here; the host
 // additionally refuses any path whose resolution (symlinks) leaves the share.
 import * as S from "../smb2/status";
+import { parseStreamPart } from "./stream_name";
 
 export const MAX_COMPONENT: i32 = 255;
 export const MAX_PATH_CHARS: i32 = 4096;
@@ -13,6 +14,8 @@ export class ParsedPath {
   path: string = "";
   /** The last component (for wildcard checks, hidden-file attributes). */
   leaf: string = "";
+  /** The named stream ("" none, ":" for "::$DATA"), when streams were allowed (fs/stream_name.ts). */
+  stream: string = "";
 }
 
 @inline function isInvalidChar(c: i32, allowWildcards: bool): bool {
@@ -24,9 +27,11 @@ export class ParsedPath {
 
 /**
  * Parses an SMB2 file name (UTF-16LE at p, bytes long) relative to the share root.
- * One leading and one trailing backslash are tolerated. Streams (':') are not supported.
+ * One leading and one trailing backslash are tolerated. With allowStream, the last component
+ * may name a stream ("name:stream[:$DATA]", "name::$DATA"; ":stream" alone: the share root's),
+ * returned in `stream`; otherwise ':' is invalid.
  */
-export function parseSmbPath(p: usize, bytes: u32): ParsedPath {
+export function parseSmbPath(p: usize, bytes: u32, allowStream: bool = false): ParsedPath {
   const out = new ParsedPath();
   if ((bytes & 1) != 0) {
     out.status = S.STATUS_OBJECT_NAME_INVALID;
@@ -43,7 +48,19 @@ export function parseSmbPath(p: usize, bytes: u32): ParsedPath {
   const parts = s.split("\\");
   const kept = new Array<string>(0);
   for (let i = 0; i < parts.length; i++) {
-    const part = parts[i];
+    let part = parts[i];
+    const colon = allowStream && i == parts.length - 1 ? part.indexOf(":") : -1;
+    if (colon >= 0) {
+      const sp = parseStreamPart(part.substring(colon + 1));
+      part = part.substring(0, colon);
+      // the file part is a plain name: never "." or "..", empty only for the share root's stream
+      if (sp.status != S.STATUS_SUCCESS || part == "." || part == ".." || (part.length == 0 && parts.length != 1)) {
+        out.status = S.STATUS_OBJECT_NAME_INVALID;
+        return out;
+      }
+      out.stream = sp.stream;
+      if (part.length == 0) break;
+    }
     if (part == "..") {
       // resolved by name, as Windows and Samba do; never above the share root
       if (kept.length == 0) {
