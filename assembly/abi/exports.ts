@@ -8,6 +8,8 @@ import { rxBuf, rxCap, rxCommit, rxTimers } from "../smb2/framing";
 import { now_ms } from "./imports";
 import { endConn } from "../smb2/teardown";
 import { runReady } from "../smb2/async";
+import { oplockTimers } from "../oplock/state";
+import { durableTimers } from "../fs/durable";
 import { sqHead, sqCount, sqConsume, complete } from "../fs/io";
 import { bufAlloc, bufFree, buffersInUse } from "../util/buffers";
 import { loadConfig, globalCfg, shares } from "../config";
@@ -162,9 +164,17 @@ export function io_done(reqId: u32, result: i32): void {
   runReady();
 }
 
-/** Timer tick (frame and handshake timeouts); returns the next deadline in ms, or 0 for none. */
+/**
+ * Timer tick (frame and handshake timeouts, oplock/lease break timeouts, durable handle
+ * timeouts); returns the next
+ * deadline in ms, or 0 for none.
+ */
 export function tick(nowMs: f64): f64 {
-  let next: f64 = throttleTimers(nowMs);
+  let next: f64 = oplockTimers(nowMs);
+  const dt = durableTimers(nowMs); // disconnected durable opens whose timeout passed close
+  if (dt > 0 && (next == 0 || dt < next)) next = dt;
+  const t = throttleTimers(nowMs);
+  if (t > 0 && (next == 0 || t < next)) next = t;
   const list = conns.values();
   for (let i = 0; i < list.length; i++) {
     const d = rxTimers(unchecked(list[i]), nowMs);

@@ -7,6 +7,9 @@ import { dropWatch, watchedDirDeletePending, notifyChange, FILE_ACTION_REMOVED, 
 import { submit, OP_CLOSE, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
 import { Request } from "../smb2/request";
 import { Session, Tree } from "../smb2/session";
+import { releaseOplock, childChanged } from "../oplock/state";
+import { closeDeletes, submitCloseDelete, notifyCloseDelete } from "./streams";
+import { preserve, forgetOpen } from "./durable";
 
 /**
  * Finds the open named by the FileId at p (Persistent, Volatile) for request r: the open must
@@ -24,6 +27,8 @@ export function lookupOpen(r: Request, p: usize): Open | null {
   const o = opens.get(vol);
   if (o.persistentId != persistent || o.closed) return null;
   if (o.session !== r.session || o.tree !== r.tree) return null;
+  const d = o.durable;
+  if (d !== null) d.replayEligible = false; // a CREATE replay no longer returns it (fs/durable.ts)
   r.open = o;
   return o;
 }
@@ -39,12 +44,14 @@ export function detachOpen(o: Open): bool {
   cancelPending(o.session.conn, o, null, null);
   if (o.isDir) dropWatch(o);
   if (opens.has(o.volatileId)) opens.delete(o.volatileId);
+  if (o.durable !== null) forgetOpen(o); // fs/durable.ts
   o.session.openCount--;
   const pipe = o.pipe;
   if (pipe !== null) {
     pipe.close();
     o.pipe = null;
   }
+  releaseOplock(o); // its oplock ends, its lease loses an open; waiting opens look again (M1)
   const n = o.node;
   let deleteNow = false;
   if (n !== null) {
@@ -52,7 +59,7 @@ export function detachOpen(o: Open): bool {
     if (i >= 0) n.opens.splice(i, 1);
     releaseLocksOf(n, o);
     if (o.deleteOnClose) n.deletePending = true;
-    if (n.opens.length == 0 && n.deletePending) deleteNow = true;
+    if (closeDeletes(o, n)) deleteNow = true; // a file waits for its streams' opens (fs/streams.ts)
     else if (n.deletePending && o.isDir) {
       for (let k = 0; k < n.opens.length; k++) watchedDirDeletePending(unchecked(n.opens[k]));
     }
@@ -60,16 +67,18 @@ export function detachOpen(o: Open): bool {
     o.node = null;
   }
   if (o.inflight == 0) closeHostHandle(o);
+  // a child deleted or modified: the parent's directory leases break (oplock/state.ts)
+  if (deleteNow || o.modified) childChanged(o);
   return deleteNow;
 }
 
 /** Detaches an open and, if it was the last of a delete-pending file, deletes the file. */
 export function detachAndDelete(o: Open): void {
   if (!detachOpen(o)) return;
-  // The host copies the path out while draining the queue, before any garbage collection.
-  const pathBytes = String.UTF8.encode(o.path);
-  submit(o.isDir ? OP_RMDIR : OP_UNLINK, null, 0, o.tree.share.index, 0, changetype<usize>(pathBytes), <u32>pathBytes.byteLength, 0, 0, 0, 0);
-  notifyChange(o.tree.share.index, o.path, FILE_ACTION_REMOVED, o.isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
+  // the file, directory or stream (fs/streams.ts); the host copies the path out while draining
+  // the queue, before any garbage collection
+  submitCloseDelete(null, o);
+  notifyCloseDelete(o);
 }
 
 function closeHostHandle(o: Open): void {
@@ -99,12 +108,15 @@ export function closeTreeOpens(t: Tree): void {
   }
 }
 
-/** Closes every open of a session. */
+/**
+ * Closes every open of a session that ends (LOGOFF, lost connection, replaced by a reconnect);
+ * durable opens are kept for a reconnect instead (MS-SMB2 3.3.5.6, 3.3.7.1; fs/durable.ts).
+ */
 export function closeSessionOpens(s: Session): void {
   const vals = opens.values();
   for (let i = 0; i < vals.length; i++) {
     const o = unchecked(vals[i]);
-    if (o.session === s) detachAndDelete(o);
+    if (o.session === s && !preserve(o)) detachAndDelete(o);
   }
 }
 

@@ -78,12 +78,16 @@ function stillValid(r: Request, c: Conn): u32 {
   if (!c.alive) st = S.STATUS_USER_SESSION_DELETED;
   else if (s !== null && r.command != H.SMB2_SESSION_SETUP && (s.state == SESSION_EXPIRED || !c.sessions.has(s.id))) st = S.STATUS_USER_SESSION_DELETED;
   else if (s !== null && t !== null && !s.trees.has(t.id)) st = S.STATUS_NETWORK_NAME_DELETED;
+  if (st != S.STATUS_SUCCESS) closeOpenedHandle(r);
+  r.ioOpensHandle = false;
+  return st;
+}
+
+/** A host handle the request's last operation opened is nobody's (the request ends): close it. */
+function closeOpenedHandle(r: Request): void {
   const opened = r.ioOpensHandle;
   r.ioOpensHandle = false;
-  if (st != S.STATUS_SUCCESS && opened && r.ioResult > 0) {
-    submit(OP_CLOSE, null, 0, <u32>r.ioResult, 0, 0, 0, 0, 0, 0, 0);
-  }
-  return st;
+  if (opened && r.ioResult > 0) submit(OP_CLOSE, null, 0, <u32>r.ioResult, 0, 0, 0, 0, 0, 0, 0);
 }
 
 function runChain(r: Request, resuming: bool): void {
@@ -94,6 +98,8 @@ function runChain(r: Request, resuming: bool): void {
       resuming = false;
       if (r.async && r.asyncDone) {
         // the wait ended with a final status (granted, or cancelled by CANCEL/close/tdis/logoff)
+        if (r.waiting) return; // its host I/O is still in flight: the completion comes back here
+        if (!c.alive || r.asyncResult != S.STATUS_SUCCESS) closeOpenedHandle(r);
         if (!c.alive) {
           dropRequest(r);
           return;
@@ -333,6 +339,15 @@ function endCommand(r: Request, c: Conn, st: u32): void {
 }
 
 function sendResponse(r: Request, c: Conn): void {
+  // a compounded response pads its last element to 8 bytes too, as Windows does (smbtorture
+  // smb2.compound.compound-padding: 16-byte READ body + 3 bytes → 24); a single one is not padded
+  if (r.index > 0 && r.respLen > r.rhOff) {
+    const padded = <u32>(4 + align8(r.respLen - 4));
+    if (padded > r.respLen && <usize>padded <= r.respCap) { // reserve() keeps 8 bytes of room for this
+      memory.fill(r.resp + <usize>r.respLen, 0, <usize>(padded - r.respLen));
+      r.respLen = padded;
+    }
+  }
   flushResponses(r, c);
   dropRequest(r);
 }

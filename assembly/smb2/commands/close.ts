@@ -5,6 +5,7 @@ import { Request } from "../request";
 import { Tree } from "../session";
 import { Open } from "../../fs/open";
 import { lookupOpen, detachOpen } from "../../fs/handles";
+import { submitCloseDelete, notifyCloseDelete } from "../../fs/streams";
 import { ioFstat, ioUnlink, statArea } from "../../fs/ops";
 import { writeTimes, openAttributes } from "../../fs/info";
 import { allocationSize, endOfFile } from "../../fs/stat";
@@ -30,10 +31,9 @@ export function smb2Close(r: Request): u32 {
   if (r.step == STEP_STATED) {
     return finish(r, o, r.ioResult == 0);
   }
-  // STEP_DELETED: the file is gone (or could not be deleted: nothing more to tell the client)
-  if (r.ioResult == 0) {
-    notifyChange((r.tree as Tree).share.index, o.path, FILE_ACTION_REMOVED, o.isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
-  }
+  // STEP_DELETED: the file, directory or stream is gone (or could not be deleted: nothing more
+  // to tell the client)
+  if (r.ioResult == 0) notifyCloseDelete(o);
   return S.STATUS_SUCCESS;
 }
 
@@ -52,7 +52,7 @@ function finish(r: Request, o: Open, haveStat: bool): u32 {
   r.outLen = 60;
   if (detachOpen(o)) {
     r.step = STEP_DELETED;
-    return ioUnlink(r, (r.tree as Tree).share.index, o.path, o.isDir);
+    return submitCloseDelete(r, o); // fs/streams.ts
   }
   return S.STATUS_SUCCESS;
 }

@@ -1,7 +1,9 @@
 // MS-SMB2 2.2.13/2.2.14 CREATE (3.3.5.9): open or create files and directories in a share,
 // named pipes on IPC$, with dispositions, directory options, share modes and delete-on-close;
 // DOS attributes and create time (MS-FSA 2.1.5.1.1, 2.1.5.1.2) kept in user.DOSATTRIB, and the
-// ExtA create context (SMB2_CREATE_EA_BUFFER) applied to created and overwritten files.
+// ExtA create context (SMB2_CREATE_EA_BUFFER) applied to created and overwritten files. Durable
+// handle contexts: create_durable.ts; the response: create_reply.ts.
+import { nodeKey } from "../../fs/open";
 import { nameVetoed, pathVetoed } from "../../fs/veto";
 import { pipeAllowed } from "../../auth/share_acl";
 import * as S from "../status";
@@ -17,12 +19,19 @@ import * as St from "../../fs/stat";
 import { stType, S_TYPE_DIR, S_TYPE_FILE } from "../../fs/stat";
 import { dosattribEncode, DOSATTRIB_NAME } from "../../fs/dosattrib";
 import * as Ea from "../../fs/ea";
-import { writeOpenInfo } from "../../fs/info";
 import { detachOpen } from "../../fs/handles";
 import { rpcPipeOpen } from "../../rpc/pipe";
 import { logDebug, logWarn, logEnabled, LOG_DEBUG } from "../../util/log";
 import { globalCfg } from "../../config";
 import { notifyChange, FILE_ACTION_ADDED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "../../fs/notify";
+import * as SdC from "../../fs/sd_create";
+import { leaseRequest, leaseRequestStatus, checkLeaseKey, createBreaks, grantCreate } from "../../oplock/grant";
+import { childChanged } from "../../oplock/state";
+import * as CS from "./create_stream";
+import { DEFAULT_STREAM } from "../../fs/stream_name";
+import { streamOpenStatus } from "../../fs/streams";
+import * as CD from "./create_durable";
+import { writeCreateResponse } from "./create_reply";
 
 const FILE_SUPERSEDE: u32 = 0;
 const FILE_OPEN: u32 = 1;
@@ -49,6 +58,7 @@ const STEP_MKDIR = 3;
 const STEP_DOSATTRIB = 4;
 const STEP_EA = 5;
 const STEP_REFRESH = 6;
+const STEP_BREAK_WAIT = 7; // woken after oplock/lease breaks (oplock/grant.ts)
 
 /** FileAttributes a CREATE may carry (others, e.g. VOLUME and DEVICE: STATUS_INVALID_PARAMETER). */
 const VALID_CREATE_ATTRIBUTES: u32 = 0x00007fb7;
@@ -70,6 +80,7 @@ const EA_CURSOR: usize = 1056;
 @inline function ImpersonationLevel(b: usize): u32 { return load<u32>(b, 4); }
 
 export function smb2Create(r: Request): u32 {
+  if (r.step == SdC.SD_STEP) return SdC.createSdResume(r, checkOpen, createNew, writeDosattrib);
   switch (r.step) {
     case 0: return start(r);
     case STEP_STAT: return afterStat(r);
@@ -78,11 +89,17 @@ export function smb2Create(r: Request): u32 {
     case STEP_DOSATTRIB: return afterDosattrib(r);
     case STEP_EA: return applyEas(r);
     case STEP_REFRESH: return afterRefresh(r);
+    case STEP_BREAK_WAIT: return checkOpen(r);
+    case CS.STEP_STREAM_STAT: return CS.streamAfterStat(r, checkOpen, existingFileChecks);
+    case CD.STEP_DURABLE_REPLY: return CD.durableReply(r);
   }
   return S.STATUS_INTERNAL_ERROR;
 }
 
 function start(r: Request): u32 {
+  // durable handle contexts (create_durable.ts): a reconnect or replay ends there
+  const dh = CD.durableStart(r);
+  if (dh != S.STATUS_SUCCESS) return dh;
   const b = r.body;
   const t = r.tree as Tree;
   const s = r.session as Session;
@@ -102,7 +119,7 @@ function start(r: Request): u32 {
 
   // MS-SMB2 3.3.5.9: names are relative to the share; a leading separator is invalid
   if (NameLength(b) >= 2 && load<u16>(r.hdr + <usize>NameOffset(b)) == 0x5c) return S.STATUS_INVALID_PARAMETER;
-  const parsed = parseSmbPath(r.hdr + <usize>NameOffset(b), NameLength(b));
+  const parsed = parseSmbPath(r.hdr + <usize>NameOffset(b), NameLength(b), true);
   if (parsed.status != S.STATUS_SUCCESS) {
     if (logEnabled(LOG_DEBUG)) logDebug("CREATE refuses name \"" + String.UTF16.decodeUnsafe(r.hdr + <usize>NameOffset(b), <usize>NameLength(b)) + "\": 0x" + parsed.status.toString(16));
     return parsed.status;
@@ -111,8 +128,15 @@ function start(r: Request): u32 {
     // `veto files`: as if the name did not exist (a vetoed directory on the way: its path)
     return nameVetoed(t.share, parsed.leaf) ? S.STATUS_OBJECT_NAME_NOT_FOUND : S.STATUS_OBJECT_PATH_NOT_FOUND;
   }
+  const sst = CS.streamCreateStart(r, parsed); // r.s1 = the named stream (create_stream.ts)
+  if (sst != S.STATUS_SUCCESS) return sst;
 
+  if (!Ea.createContextsValid(r.hdr, r.cmdLen, b)) return S.STATUS_INVALID_PARAMETER;
   if (t.share.isIpc) return openPipe(r, parsed.path);
+  const lq = leaseRequest(r);
+  if (leaseRequestStatus != S.STATUS_SUCCESS) return leaseRequestStatus;
+  const lk = checkLeaseKey(lq, CS.createNodeKey(t.share.index, parsed.path, parsed.stream));
+  if (lk != S.STATUS_SUCCESS) return lk;
   if ((FileAttributes(b) & ~VALID_CREATE_ATTRIBUTES) != 0) return S.STATUS_INVALID_PARAMETER;
   const ea = Ea.findCreateContext(r.hdr, r.cmdLen, b, Ea.CREATE_EA_BUFFER);
   if (ea == -2) return S.STATUS_INVALID_PARAMETER;
@@ -126,6 +150,8 @@ function start(r: Request): u32 {
     r.p0 = eaPtr;
     r.u2 = eaLen;
   }
+  const sd = SdC.createSdStart(r); // SecD and MxAc contexts (fs/sd_create.ts)
+  if (sd != S.STATUS_SUCCESS) return sd;
 
   let access = A.mapAccess(desired, t.maximalAccess);
   if (t.readOnly) {
@@ -149,7 +175,7 @@ function openPipe(r: Request, name: string): u32 {
   o.shareAccess = ShareAccess(r.body);
   register(r, o);
   memory.fill(statArea(r), 0, 80);
-  writeResponse(r, o, FILE_OPENED, true);
+  writeCreateResponse(r, o, FILE_OPENED, true);
   return S.STATUS_SUCCESS;
 }
 
@@ -160,6 +186,12 @@ function afterStat(r: Request): u32 {
   const opts = CreateOptions(b);
   const res = r.ioResult;
   const path = r.s0;
+  if (r.s1.length > 0) {
+    // a named stream (create_stream.ts); "name::$DATA" is the file itself, never a directory
+    if (r.s1 != DEFAULT_STREAM) return CS.streamAfterBaseStat(r, createNew);
+    if (res == 0 && stType(statArea(r)) == S_TYPE_DIR) return S.STATUS_FILE_IS_A_DIRECTORY;
+    r.s1 = "";
+  }
   if (res == 0) {
     const isDir = stType(statArea(r)) == S_TYPE_DIR;
     if (!isDir && stType(statArea(r)) != S_TYPE_FILE) return S.STATUS_ACCESS_DENIED; // devices, fifos
@@ -173,25 +205,8 @@ function afterStat(r: Request): u32 {
       const st = existingFileChecks(r, path, overwrite);
       if (st != S.STATUS_SUCCESS) return st;
     }
-    const node = getFileNode(t.share.index, path);
-    if (node.deletePending) {
-      releaseFileNode(node);
-      return S.STATUS_DELETE_PENDING;
-    }
-    if (!A.shareAccessOk(node, r.n0, ShareAccess(b))) {
-      releaseFileNode(node);
-      return S.STATUS_SHARING_VIOLATION;
-    }
-    releaseFileNode(node);
-    let flags = isDir ? OPEN_DIRECTORY | OPEN_READ : hostFlags(r.n0);
-    if (overwrite) {
-      if (t.readOnly) return S.STATUS_ACCESS_DENIED;
-      flags |= OPEN_TRUNC | OPEN_WRITE;
-    }
-    r.u0 = overwrite ? (disp == FILE_SUPERSEDE ? FILE_SUPERSEDED : FILE_OVERWRITTEN) : FILE_OPENED;
     r.u1 = isDir ? 1 : 0;
-    r.step = STEP_OPENED;
-    return ioOpen(r, t.share.index, path, flags, 0o644);
+    return SdC.checkExisting(r, checkOpen); // access check against its security descriptor
   }
   if (res != -ENOENT) return res == -ENOTDIR ? S.STATUS_OBJECT_PATH_NOT_FOUND : errnoToStatus(res);
   if (disp == FILE_OPEN || disp == FILE_OVERWRITE) return S.STATUS_OBJECT_NAME_NOT_FOUND;
@@ -203,7 +218,15 @@ function afterStat(r: Request): u32 {
   if ((opts & FILE_DELETE_ON_CLOSE) != 0 && (FileAttributes(b) & St.FILE_ATTRIBUTE_READONLY) != 0) {
     return S.STATUS_CANNOT_DELETE;
   }
-  if ((opts & FILE_DIRECTORY_FILE) != 0) {
+  return SdC.checkNew(r, createNew); // the parent's access check and the new descriptor
+}
+
+/** Creates the new file or directory r.s0 on the host. */
+function createNew(r: Request): u32 {
+  const t = r.tree as Tree;
+  const path = r.s0;
+  if (r.s1.length > 0) return CS.streamCreateNew(r, hostFlags(r.n0), STEP_OPENED);
+  if ((CreateOptions(r.body) & FILE_DIRECTORY_FILE) != 0) {
     r.u1 = 1;
     r.step = STEP_MKDIR;
     return ioMkdir(r, t.share.index, path, 0o755);
@@ -211,6 +234,42 @@ function afterStat(r: Request): u32 {
   r.u1 = 0;
   r.step = STEP_OPENED;
   return ioOpen(r, t.share.index, path, hostFlags(r.n0) | OPEN_CREATE | OPEN_EXCL | OPEN_WRITE, 0o644);
+}
+
+/**
+ * An existing file or directory: delete pending, share modes and the oplock/lease breaks the
+ * open causes (it may wait for them and come back here), then the host open.
+ */
+function checkOpen(r: Request): u32 {
+  const b = r.body;
+  const t = r.tree as Tree;
+  const path = r.s0;
+  if (r.s1.length > 0) return CS.streamCheckOpen(r, hostFlags(r.n0), STEP_BREAK_WAIT, STEP_OPENED);
+  const disp = CreateDisposition(b);
+  const isDir = r.u1 != 0;
+  const overwrite = !isDir && (disp == FILE_OVERWRITE || disp == FILE_OVERWRITE_IF || disp == FILE_SUPERSEDE);
+  const node = getFileNode(t.share.index, path);
+  if (node.deletePending) {
+    releaseFileNode(node);
+    return S.STATUS_DELETE_PENDING;
+  }
+  // opens of its streams that do not share delete (fs/streams.ts)
+  const sst = streamOpenStatus(node, r.n0, overwrite);
+  if (sst != S.STATUS_SUCCESS) {
+    releaseFileNode(node);
+    return sst;
+  }
+  const st = createBreaks(r, node, r.n0, ShareAccess(b), overwrite, STEP_BREAK_WAIT);
+  releaseFileNode(node);
+  if (st != S.STATUS_SUCCESS) return st;
+  let flags = isDir ? OPEN_DIRECTORY | OPEN_READ : hostFlags(r.n0);
+  if (overwrite) {
+    if (t.readOnly) return S.STATUS_ACCESS_DENIED;
+    flags |= OPEN_TRUNC | OPEN_WRITE;
+  }
+  r.u0 = overwrite ? (disp == FILE_SUPERSEDE ? FILE_SUPERSEDED : FILE_OVERWRITTEN) : FILE_OPENED;
+  r.step = STEP_OPENED;
+  return ioOpen(r, t.share.index, path, flags, 0o644);
 }
 
 function afterMkdir(r: Request): u32 {
@@ -242,10 +301,11 @@ function afterOpen(r: Request): u32 {
   o.shareAccess = ShareAccess(b);
   o.createOptions = CreateOptions(b);
   o.deleteOnClose = (o.createOptions & FILE_DELETE_ON_CLOSE) != 0;
-  const node = getFileNode(t.share.index, r.s0);
+  const node = r.s1.length > 0 ? CS.attachStream(r, o) : getFileNode(t.share.index, r.s0);
   // Re-check: another open may have arrived while the host was opening.
-  if (!A.shareAccessOk(node, o.grantedAccess, o.shareAccess) || node.deletePending) {
-    const st = node.deletePending ? S.STATUS_DELETE_PENDING : S.STATUS_SHARING_VIOLATION;
+  const sst = streamOpenStatus(node, o.grantedAccess, r.u0 == FILE_OVERWRITTEN || r.u0 == FILE_SUPERSEDED);
+  if (!A.shareAccessOk(node, o.grantedAccess, o.shareAccess) || node.deletePending || sst != S.STATUS_SUCCESS) {
+    const st = node.deletePending ? S.STATUS_DELETE_PENDING : sst != S.STATUS_SUCCESS ? sst : S.STATUS_SHARING_VIOLATION;
     releaseFileNode(node);
     o.node = null;
     register(r, o);
@@ -255,8 +315,10 @@ function afterOpen(r: Request): u32 {
   node.opens.push(o);
   o.node = node;
   register(r, o);
-  if (r.u0 == FILE_OPENED) return respond(r, o);
-  return writeDosattrib(r, o);
+  grantCreate(r, o, node, r.u0 == FILE_OVERWRITTEN || r.u0 == FILE_SUPERSEDED);
+  CD.durableGrant(r, o); // DHnQ / DH2Q
+  if (r.u0 == FILE_OPENED || CS.keepsFileMeta(r)) return respond(r, o);
+  return SdC.storeNew(r, o, writeDosattrib); // the new object's security descriptor, if it needs one
 }
 
 /**
@@ -367,9 +429,12 @@ function fail(r: Request, o: Open, st: u32): u32 {
 }
 
 function respond(r: Request, o: Open): u32 {
-  writeResponse(r, o, <u32>r.u0, false);
+  SdC.createdOpen(r, o);
+  writeCreateResponse(r, o, <u32>r.u0, false);
+  if (r.u0 != FILE_OPENED) childChanged(o); // directory leases of the parent (oplock/state.ts)
   if (r.u0 == FILE_CREATED) {
-    notifyChange(o.tree.share.index, o.path, FILE_ACTION_ADDED, o.isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
+    if (o.stream.length > 0) CS.notifyStreamCreated(r, o);
+    else notifyChange(o.tree.share.index, o.path, FILE_ACTION_ADDED, o.isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
   }
   return S.STATUS_SUCCESS;
 }
@@ -378,21 +443,4 @@ function register(r: Request, o: Open): void {
   opens.set(o.volatileId, o);
   o.session.openCount++;
   r.open = o;
-}
-
-/** CREATE response (2.2.14) from the stat record in the request's scratch. */
-function writeResponse(r: Request, o: Open, action: u32, isPipe: bool): void {
-  r.reserve(88 + 8);
-  const out = r.out;
-  store<u16>(out, 89, 0);
-  store<u8>(out, 0, 2); // OplockLevel: none granted
-  store<u8>(out, 0, 3);
-  store<u32>(out, action, 4);
-  writeOpenInfo(out + 8, statArea(r), o, isPipe); // times, sizes, attributes (48 + 8)
-  store<u64>(out, o.persistentId, 64);
-  store<u64>(out, o.volatileId, 72);
-  store<u32>(out, 0, 80);
-  store<u32>(out, 0, 84);
-  store<u8>(out, 0, 88);
-  r.outLen = 89;
 }

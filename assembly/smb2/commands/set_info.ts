@@ -5,7 +5,7 @@ import { pathVetoed } from "../../fs/veto";
 import * as S from "../status";
 import { Request } from "../request";
 import { Tree } from "../session";
-import { Open, opens, fileNodes, FileNode } from "../../fs/open";
+import { Open, opens, fileNodes, FileNode, nodeKey } from "../../fs/open";
 import { lookupOpen } from "../../fs/handles";
 import { ioTruncate, ioUtimes, ioRename, ioFstat, ioReaddir, ioXattrSet, ioXattrDel, ioXattrList, statArea } from "../../fs/ops";
 import { RENAME_NOREPLACE } from "../../fs/io";
@@ -19,6 +19,11 @@ import * as Ea from "../../fs/ea";
 import * as I from "../../fs/info";
 import * as N from "../../fs/notify";
 import * as A from "../../fs/access";
+import { canGoAsync, STATUS_INTERNAL_ASYNC } from "../async";
+import { breakForWrite, breakForHandle, breakDirectoryLeases } from "../../oplock/state";
+import { renameStream, streamRenamed, STEP_STREAM_RENAMED } from "./rename_stream";
+import { streamOpenCount } from "../../fs/streams";
+import { setSecurity, setResume as setSecurityResume, SD_INFO_STEP, SMB2_0_INFO_SECURITY } from "../../fs/sd_info";
 
 const SMB2_0_INFO_FILE: u8 = 1;
 const STEP_DONE = 1;
@@ -30,6 +35,7 @@ const STEP_BASIC_DOS = 6;
 const STEP_DISP_STAT = 7;
 const STEP_EA_LIST = 8;
 const STEP_EA_APPLY = 9;
+const STEP_BREAK_WAIT = 10; // woken after handle-caching breaks: the request runs again (oplock/state.ts)
 
 const DOS_AREA: usize = 1024; // scratch: the DOSATTRIB value being written
 const EA_STATE: usize = 1056; // scratch: u32 cursor in the EA list, u32 names length, u32 1 = a delete is pending
@@ -95,10 +101,12 @@ function notifySetInfo(r: Request): void {
 
 function setInfo(r: Request): u32 {
   const b = r.body;
-  if (r.step != 0) return resume(r);
+  if (r.step == SD_INFO_STEP) return setSecurityResume(r);
+  if (r.step != 0 && r.step != STEP_BREAK_WAIT) return resume(r);
   const o = lookupOpen(r, b + 16);
   if (o === null) return S.STATUS_FILE_CLOSED;
   r.o0 = o;
+  if (InfoType(b) == SMB2_0_INFO_SECURITY) return setSecurity(r, o); // fs/sd_info.ts
   if (InfoType(b) != SMB2_0_INFO_FILE) return S.STATUS_NOT_SUPPORTED;
   if (o.pipe !== null) return S.STATUS_NOT_SUPPORTED;
   if ((r.tree as Tree).readOnly) return S.STATUS_ACCESS_DENIED;
@@ -109,6 +117,7 @@ function setInfo(r: Request): u32 {
     case I.FileBasicInformation: {
       if (len < 36) return S.STATUS_INFO_LENGTH_MISMATCH;
       if (!A.granted(o, A.FILE_WRITE_ATTRIBUTES)) return S.STATUS_ACCESS_DENIED;
+      o.modified = true; // its close breaks the parent's directory leases
       const created = load<i64>(buf, 0);
       const changed = load<i64>(buf, 24);
       const attrs = load<u32>(buf, 32);
@@ -137,8 +146,9 @@ function setInfo(r: Request): u32 {
         o.deleteOnClose = false;
         return ok(r);
       }
-      if (o.path.length == 0) return S.STATUS_CANNOT_DELETE;
+      if (o.path.length == 0 && o.stream.length == 0) return S.STATUS_CANNOT_DELETE; // a root stream may go
       if (o.hostHandle == 0) return S.STATUS_INVALID_HANDLE;
+      if (breakForHandle(o, canGoAsync(r))) return waitBreaks(r, n);
       r.step = STEP_DISP_STAT; // a READONLY file cannot be deleted
       return ioFstat(r, o);
     }
@@ -158,6 +168,7 @@ function setInfo(r: Request): u32 {
       if (o.isDir) return S.STATUS_INVALID_PARAMETER;
       const size = load<u64>(buf);
       if (size > 0x1f_ffff_ffff_ffff) return S.STATUS_INVALID_PARAMETER;
+      breakForWrite(o); // Level II oplocks and others' read caching (MS-FSA 2.1.5.14.4)
       r.step = STEP_DONE;
       return ioTruncate(r, o, size);
     }
@@ -166,6 +177,7 @@ function setInfo(r: Request): u32 {
       if (!A.granted(o, A.FILE_WRITE_DATA)) return S.STATUS_ACCESS_DENIED;
       if (o.isDir) return S.STATUS_INVALID_PARAMETER;
       r.u0 = load<u64>(buf);
+      breakForWrite(o);
       r.step = STEP_ALLOC_STAT;
       return ioFstat(r, o);
     }
@@ -208,6 +220,7 @@ function basicDosattrib(r: Request, o: Open, buf: usize): u32 {
 /** SET_INFO FileFullEaInformation (MS-FSA 2.1.5.14.4): EaValueLength 0 removes an EA. */
 function setEas(r: Request, o: Open, buf: usize, len: u32): u32 {
   if (!A.granted(o, A.FILE_WRITE_EA)) return S.STATUS_ACCESS_DENIED;
+  o.modified = true;
   if (o.hostHandle == 0) return S.STATUS_INVALID_HANDLE;
   const v = Ea.validateFullEaList(buf, len);
   if (v != S.STATUS_SUCCESS) return v;
@@ -321,9 +334,13 @@ function resume(r: Request): u32 {
       if (n !== null) n.deletePending = true;
       return ok(r);
     }
+    case STEP_STREAM_RENAMED: return streamRenamed(r, o);
     case STEP_RENAMED: {
       if (res < 0) return res == -EEXIST || res == -ENOTEMPTY ? S.STATUS_OBJECT_NAME_COLLISION : errnoToStatus(res);
       renamed(o, r.s0, r.s1);
+      // both directories changed: their leases break (oplock/state.ts)
+      breakDirectoryLeases(o.tree.share.index, r.s0, o.leaseParent);
+      breakDirectoryLeases(o.tree.share.index, r.s1, o.leaseParent);
       return ok(r);
     }
   }
@@ -337,13 +354,18 @@ function rename(r: Request, o: Open, buf: usize, len: u32): u32 {
   const nameLen = load<u32>(buf, 16);
   if (load<u64>(buf, 8) != 0) return S.STATUS_INVALID_PARAMETER; // RootDirectory must be 0 for SMB2
   if (<u64>nameLen + 20 > <u64>len) return S.STATUS_INFO_LENGTH_MISMATCH;
+  // a stream's rename, or a rename to ":stream" (rename_stream.ts)
+  if (o.stream.length > 0 || (nameLen >= 2 && load<u16>(buf, 20) == 0x3a)) return renameStream(r, o, buf + 20, nameLen, replace);
   const parsed = parseSmbPath(buf + 20, nameLen);
   if (parsed.status != S.STATUS_SUCCESS) return parsed.status;
   if (parsed.path.length == 0 || o.path.length == 0) return S.STATUS_ACCESS_DENIED;
   if (pathVetoed(o.tree.share, parsed.path)) return S.STATUS_ACCESS_DENIED; // `veto files`
   if (parsed.path == o.path) return ok(r);
-  // Other opens of the file must allow delete sharing (MS-FSA 2.1.5.15.11).
   const n = o.node;
+  if (n !== null && streamOpenCount(n) > 0) return S.STATUS_ACCESS_DENIED; // its streams are open (fs/streams.ts)
+  // Other holders lose handle caching first; the rename waits for their acknowledgments.
+  if (n !== null && breakForHandle(o, canGoAsync(r))) return waitBreaks(r, n);
+  // Other opens of the file must allow delete sharing (MS-FSA 2.1.5.15.11).
   if (n !== null) {
     for (let i = 0; i < n.opens.length; i++) {
       const other = unchecked(n.opens[i]);
@@ -366,33 +388,43 @@ function rename(r: Request, o: Open, buf: usize, len: u32): u32 {
  * share writing, makes it a sharing violation (smbtorture smb2.rename.*delete_access*).
  */
 function parentAllowsRename(share: u32, dir: string): bool {
-  const key = share.toString() + ":" + dir;
+  const key = nodeKey(share, dir);
   if (!fileNodes.has(key)) return true;
   return A.shareAccessOk(fileNodes.get(key), A.FILE_ADD_FILE, A.FILE_SHARE_READ | A.FILE_SHARE_WRITE);
+}
+
+/** The request waits for oplock/lease breaks on node n, then runs again from the start. */
+function waitBreaks(r: Request, n: FileNode): u32 {
+  r.step = STEP_BREAK_WAIT;
+  n.oplockWaiters.add(r);
+  return STATUS_INTERNAL_ASYNC;
 }
 
 /** After a successful rename, re-key every open at or below the old path. */
 function renamed(o: Open, from: string, to: string): void {
   const share = o.tree.share.index;
-  const prefix = from + "/";
+  // names compare case-insensitively: opens and nodes below `from` in any spelling move
+  const fromUp = from.toUpperCase();
+  const prefix = fromUp + "/";
   const list = opens.values();
   for (let i = 0; i < list.length; i++) {
     const x = unchecked(list[i]);
     if (x.tree.share.index != share) continue;
-    if (x.path == from) x.path = to;
-    else if (x.path.startsWith(prefix)) x.path = to + x.path.substring(from.length);
+    const up = x.path.toUpperCase();
+    if (up == fromUp) x.path = to;
+    else if (up.startsWith(prefix)) x.path = to + x.path.substring(from.length);
   }
   const nodes = fileNodes.values();
   for (let i = 0; i < nodes.length; i++) {
     const nd = unchecked(nodes[i]);
     const sep = nd.key.indexOf(":");
     if (sep < 0 || nd.key.substring(0, sep) != share.toString()) continue;
-    const p = nd.key.substring(sep + 1);
+    const p = nd.key.substring(sep + 1); // upper-cased already
     let np = "";
-    if (p == from) np = to;
-    else if (p.startsWith(prefix)) np = to + p.substring(from.length);
+    if (p == fromUp) np = to;
+    else if (p.startsWith(prefix)) np = to + p.substring(fromUp.length);
     else continue;
-    rekey(nd, share.toString() + ":" + np);
+    rekey(nd, nodeKey(share, np));
   }
 }
 
