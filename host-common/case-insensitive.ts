@@ -1,7 +1,10 @@
 // Case-insensitive name lookup for shares on case-sensitive filesystems (Windows and macOS
 // clients expect "README.TXT" to open "readme.txt"). Only used when the exact name is not
 // found; per directory, the folded names are cached and revalidated by the directory's mtime,
-// so a lookup is one stat, not a directory scan per path component (review finding V7).
+// so a lookup is one stat, not a directory scan per path component (review finding V7). A
+// generated 8.3 name ("QUAR~7K2.DOC") also finds its file.
+
+import { isValid83, looksShort, shortName } from "./short-names.ts";
 
 /** What the resolver needs from the runtime. */
 export interface DirAccess {
@@ -31,6 +34,8 @@ interface DirEntry {
   names: Map<string, string>;
   /** every on-disk name, to prefer an exact match among names differing only in case */
   exact: Set<string>;
+  /** short (8.3) name → on-disk name, built on the first short-name lookup */
+  shorts: Map<string, string> | null;
 }
 
 const MAX_DIRS = 512;
@@ -57,7 +62,7 @@ export class CaseResolver {
       const f = foldName(n);
       if (!names.has(f)) names.set(f, n);
     }
-    const entry: DirEntry = { mtimeMs: m, names, exact: new Set(list) };
+    const entry: DirEntry = { mtimeMs: m, names, exact: new Set(list), shorts: null };
     this.dirs.set(dir, entry);
     if (this.dirs.size > MAX_DIRS) {
       const oldest = this.dirs.keys().next().value;
@@ -79,7 +84,7 @@ export class CaseResolver {
       const t = await this.table(dir);
       if (t === null) return null;
       // prefer the exact spelling when it exists (two names may differ only in case)
-      const name = t.exact.has(part) ? part : t.names.get(foldName(part));
+      const name = t.exact.has(part) ? part : (t.names.get(foldName(part)) ?? byShortName(t, part));
       if (name === undefined) return null;
       out.push(name);
       dir = `${dir}/${name}`;
@@ -113,6 +118,17 @@ export class CaseResolver {
       const f = foldName(added);
       if (!hit.names.has(f)) hit.names.set(f, added);
     }
+    hit.shorts = null;
     hit.mtimeMs = m;
   }
+}
+
+/** The on-disk name whose 8.3 name (short-names.ts) is part, if part looks like one. */
+function byShortName(t: DirEntry, part: string): string | undefined {
+  if (!looksShort(part)) return undefined;
+  if (t.shorts === null) {
+    t.shorts = new Map();
+    for (const n of t.exact) if (!isValid83(n)) t.shorts.set(shortName(n), n);
+  }
+  return t.shorts.get(foldName(part));
 }

@@ -1,5 +1,6 @@
 // Directory entries: the host's READDIR records (abi.wit `dirent-record`) and their encoding
 // as FSCC directory information classes (MS-FSCC 2.4.8, 2.4.14, 2.4.17, 2.4.18, 2.4.26).
+import { listingShortName } from "./shortname";
 import * as St from "./stat";
 import { writeTimes } from "./info";
 
@@ -51,8 +52,14 @@ export function writeDirEntry(cls: u8, p: usize, name: string, st: usize, attrs:
     store<u64>(p, St.allocationSize(st), 48);
     store<u32>(p, attrs, 56);
     store<u32>(p, nameBytes, 60);
-    // EaSize (all but FileDirectoryInformation); ShortNameLength = 0 (no 8.3 names)
+    // EaSize (all but FileDirectoryInformation)
     if (cls != FileDirectoryInformation) store<u32>(p, St.eaSize(st), 64);
+    if (cls == FileBothDirectoryInformation || cls == FileIdBothDirectoryInformation) {
+      // ShortNameLength, ShortName[12]: empty when the name is a valid 8.3 name (fs/shortname.ts)
+      const sn = name == "." || name == ".." ? "" : listingShortName(name);
+      store<u8>(p, <u8>(sn.length << 1), 68);
+      memory.copy(p + 70, changetype<usize>(sn), <usize>(sn.length << 1));
+    }
     if (cls == FileIdBothDirectoryInformation) store<u64>(p, St.fileIndex(st), 96);
     else if (cls == FileIdFullDirectoryInformation) store<u64>(p, St.fileIndex(st), 72);
   }

@@ -9,11 +9,13 @@ export const FileFsVolumeInformation: u8 = 1;
 export const FileFsSizeInformation: u8 = 3;
 export const FileFsDeviceInformation: u8 = 4;
 export const FileFsAttributeInformation: u8 = 5;
+export const FileFsControlInformation: u8 = 6;
 export const FileFsFullSizeInformation: u8 = 7;
 export const FileFsObjectIdInformation: u8 = 8;
 export const FileFsSectorSizeInformation: u8 = 11;
 
 const FILE_DEVICE_DISK: u32 = 0x00000007;
+const FILE_CASE_SENSITIVE_SEARCH: u32 = 0x00000001;
 const FILE_CASE_PRESERVED_NAMES: u32 = 0x00000002;
 const FILE_UNICODE_ON_DISK: u32 = 0x00000004;
 const SECTOR: u32 = 512;
@@ -36,10 +38,12 @@ export function fsInfoNeedsStatfs(cls: u8): bool {
 
 export function fsInfoMinSize(cls: u8): u32 {
   switch (cls) {
-    case FileFsVolumeInformation: return 18;
+    // sizeof() of the structures with one WCHAR of name, as Windows checks them (smb2.getinfo)
+    case FileFsVolumeInformation: return 24;
     case FileFsSizeInformation: return 24;
     case FileFsDeviceInformation: return 8;
-    case FileFsAttributeInformation: return 12;
+    case FileFsAttributeInformation: return 16;
+    case FileFsControlInformation: return 48;
     case FileFsFullSizeInformation: return 32;
     case FileFsObjectIdInformation: return 64;
     case FileFsSectorSizeInformation: return 28;
@@ -92,13 +96,22 @@ export function encodeFsInfo(cls: u8, p: usize, cap: u32, statfs: usize, share: 
       return fit(p, cap, scratch, 8);
     case FileFsAttributeInformation: {
       const fsName = "NTFS";
-      // names are matched case-insensitively (the host resolves them), so no CASE_SENSITIVE_SEARCH
-      store<u32>(scratch, FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK, 0);
+      // as NTFS: names that differ only in case can coexist (the host's filesystem keeps them and
+      // an exact spelling is found first, host-common/case-insensitive.ts), case is preserved
+      store<u32>(scratch, FILE_CASE_SENSITIVE_SEARCH | FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK, 0);
       store<u32>(scratch, 255, 4);
       store<u32>(scratch, <u32>fsName.length << 1, 8);
       const n = 12 + writeUtf16(scratch + 12, fsName);
       return fit(p, cap, scratch, n);
     }
+    case FileFsControlInformation:
+      // MS-FSCC 2.5.2: quotas are not tracked: no filtering thresholds, default threshold and
+      // limit "none" (-1), FileSystemControlFlags 0 (quotas disabled)
+      memory.fill(scratch, 0, 24);
+      store<u64>(scratch, 0xffffffffffffffff, 24);
+      store<u64>(scratch, 0xffffffffffffffff, 32);
+      store<u64>(scratch, 0, 40);
+      return fit(p, cap, scratch, 48);
     case FileFsObjectIdInformation:
       volumeDigest(share, scratch);
       memory.fill(scratch + 16, 0, 48);

@@ -1,5 +1,7 @@
 // FSCC file information classes (MS-FSCC 2.4) encoded from a host stat record (with its
 // DOSATTRIB/EA extension, stat.ts) and an Open.
+import { shortName } from "./shortname";
+import { volumeDigest } from "./fsinfo";
 import { visibleAttributes } from "./veto";
 import { Open } from "./open";
 import * as St from "./stat";
@@ -36,6 +38,7 @@ export const FileAttributeTagInformation: u8 = 35;
 export const FileIdBothDirectoryInformation: u8 = 37;
 export const FileIdFullDirectoryInformation: u8 = 38;
 export const FileNormalizedNameInformation: u8 = 48;
+export const FileIdInformation: u8 = 59;
 
 /** Attributes of an open's file (pipes are FILE_ATTRIBUTE_NORMAL). */
 export function openAttributes(st: usize, o: Open): u32 {
@@ -105,7 +108,7 @@ export function writeUtf16(p: usize, s: string): u32 {
 
 /** The name FileNameInformation/FileAllInformation report: the path from the share root. */
 export function openDisplayName(o: Open): string {
-  return windowsPath(o.path);
+  return o.stream.length > 0 ? windowsPath(o.path) + ":" + o.stream : windowsPath(o.path);
 }
 
 /**
@@ -122,6 +125,15 @@ export function encodeFileInfo(cls: u8, p: usize, cap: u32, st: usize, o: Open, 
     case FileInternalInformation:
       store<u64>(scratch, St.fileIndex(st));
       return fit(p, cap, scratch, 8);
+    case FileIdInformation: {
+      // MS-FSCC 2.4.24: VolumeSerialNumber (the share's, as FileFsVolumeInformation reports
+      // it) and a 128-bit FileId (the 64-bit file index, zero-extended)
+      volumeDigest(o.tree.share, scratch + 64);
+      store<u64>(scratch, <u64>load<u32>(scratch + 64), 0);
+      store<u64>(scratch, St.fileIndex(st), 8);
+      store<u64>(scratch, 0, 16);
+      return fit(p, cap, scratch, 24);
+    }
     case FileEaInformation:
       store<u32>(scratch, o.pipe !== null ? 0 : St.eaSize(st));
       return fit(p, cap, scratch, 4);
@@ -166,8 +178,12 @@ export function encodeFileInfo(cls: u8, p: usize, cap: u32, st: usize, o: Open, 
       store<u32>(q, 0); q += 4; // alignment
       return variable(p, cap, openDisplayName(o), <u32>(q - scratch), scratch);
     }
-    case FileAlternateNameInformation:
-      return INFO_UNAVAILABLE;
+    case FileAlternateNameInformation: {
+      // the 8.3 name (fs/shortname.ts); the share root and pipes have none
+      const leaf = leafName(o.path);
+      if (leaf.length == 0 || o.pipe !== null) return INFO_UNAVAILABLE;
+      return variable(p, cap, shortName(leaf), 0, scratch);
+    }
     case FileStreamInformation: {
       if (St.stType(st) == St.S_TYPE_DIR) return INFO_EMPTY; // directories have no data stream
       const name = "::$DATA";
@@ -209,6 +225,7 @@ export function fileInfoMinSize(cls: u8): u32 {
     case FileBasicInformation: return 40;
     case FileStandardInformation: return 24;
     case FileInternalInformation: return 8;
+    case FileIdInformation: return 24;
     case FileEaInformation: return 4;
     case FileAccessInformation: return 4;
     case FilePositionInformation: return 8;
@@ -220,8 +237,8 @@ export function fileInfoMinSize(cls: u8): u32 {
     case FileNameInformation:
     case FileNormalizedNameInformation: return 4;
     case FileAllInformation: return 104; // sizeof(FILE_ALL_INFORMATION) with FileName[1], padded
-    case FileStreamInformation: return 32;
-    case FileAlternateNameInformation: return 4;
+    case FileStreamInformation: return 32; // sizeof(FILE_STREAM_INFORMATION), as Windows checks it
+    case FileAlternateNameInformation: return 8;
   }
   return 0;
 }

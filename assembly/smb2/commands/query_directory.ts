@@ -41,6 +41,7 @@ const STEP_ENTRIES = 2;
 
 @inline function FileInformationClass(b: usize): u8 { return load<u8>(b, 2); }
 @inline function Flags(b: usize): u8 { return load<u8>(b, 3); }
+@inline function FileIndex(b: usize): u32 { return load<u32>(b, 4); }
 @inline function FileNameOffset(b: usize): u32 { return <u32>load<u16>(b, 24); }
 @inline function FileNameLength(b: usize): u32 { return <u32>load<u16>(b, 26); }
 @inline function OutputBufferLength(b: usize): u32 { return load<u32>(b, 28); }
@@ -120,7 +121,12 @@ function start(r: Request, b: usize): u32 {
     o.dirPattern = pattern;
     rescan = true;
   } else if ((flags & SMB2_INDEX_SPECIFIED) != 0) {
-    // FileIndex values are not stable across host snapshots: treat as continue (as Samba).
+    // resume after the entry whose FileIndex is given (positions within the current snapshot of
+    // the directory; MS-SMB2 3.3.5.18 leaves it to the object store, MS-FSCC 2.4: undefined when
+    // entries move): past the end is the end
+    const idx = FileIndex(b);
+    o.dirIndex = idx > 0x7fffffff ? 0x7fffffff : <i32>idx;
+    o.dirEnded = false;
   }
   if (nameLen > 0 && rescan) o.dirPattern = pattern;
   if (o.dirEnded) return S.STATUS_NO_MORE_FILES;
@@ -159,6 +165,8 @@ function emit(r: Request, o: Open, name: string, st: usize, attrs: u32): bool {
   if (r.u1 > 0) store<u32>(base + <usize>r.u0, start - <u32>r.u0); // previous NextEntryOffset
   memory.fill(base + <usize>r.n0, 0, <usize>(start - r.n0));
   const n = writeDirEntry(cls, base + <usize>start, name, st, attrs);
+  // FileIndex: the entry's position in this enumeration, from 1 (SMB2_INDEX_SPECIFIED resumes after it)
+  store<u32>(base + <usize>start, <u32>o.dirIndex + 1, 4);
   r.u0 = start;
   r.n0 = start + n;
   r.u1++;
