@@ -158,6 +158,9 @@ export function findCreateContext(hdr: usize, cmdLen: u32, body: usize, tag: u32
     const nameLen = <u32>load<u16>(c, 6);
     const dataOff = <u32>load<u16>(c, 10);
     const dataLen = load<u32>(c, 12);
+    // Next is checked before anything else: a context must lie inside the chain, whichever tag
+    // is looked for (its size bounds the name and data checks below)
+    if (next != 0 && ((next & 7) != 0 || <u64>off + <u64>next >= <u64>end)) return -2;
     const size = next != 0 ? next : end - off;
     if (nameLen < 4 || <u64>nameOff + <u64>nameLen > <u64>size) return -2;
     if (dataLen != 0 && (dataOff < nameOff + nameLen || <u64>dataOff + <u64>dataLen > <u64>size)) return -2;
@@ -165,10 +168,19 @@ export function findCreateContext(hdr: usize, cmdLen: u32, body: usize, tag: u32
       return (<i64>(off + dataOff) << 32) | <i64>dataLen;
     }
     if (next == 0) return -1;
-    if ((next & 7) != 0 || <u64>off + <u64>next >= <u64>end) return -2;
     off += next;
   }
   return -1;
+}
+
+/**
+ * Whether the whole create context chain is well formed (MS-SMB2 2.2.13.2: every Next 8-byte
+ * aligned and inside the chain, every name and data area inside its context): CREATE refuses a
+ * malformed chain with STATUS_INVALID_PARAMETER before looking at any context.
+ */
+export function createContextsValid(hdr: usize, cmdLen: u32, body: usize): bool {
+  // walks the chain looking for a tag no client uses (one named 0xFFFFFFFF would end the walk)
+  return findCreateContext(hdr, cmdLen, body, 0xffffffff) != -2;
 }
 
 /** "ExtA" as a little-endian u32. */

@@ -76,8 +76,16 @@ export function ioStatfs(r: Request, share: u32): u32 {
 
 // Handle operations: the open's inflight count keeps its host handle open until they finish;
 // the request ends it when the completion arrives (Request.ioDone), before the handler runs.
+// A request that resumes after a CLOSE of its open (handles.ts detachOpen) gets
+// STATUS_FILE_CLOSED from its next operation instead of reaching a released host handle.
+
+/** The open was closed (or never got a host handle): no more host operations on it. */
+@inline function gone(o: Open): bool {
+  return o.closed || o.hostHandle == 0;
+}
 
 export function ioFstat(r: Request, o: Open): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   clearMeta(statArea(r));
   const st = queued(submit(OP_FSTAT, r, 0, <u32>o.hostHandle, 0, 0, 0, statArea(r), STAT_EX_SIZE, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
@@ -85,24 +93,28 @@ export function ioFstat(r: Request, o: Open): u32 {
 }
 
 export function ioRead(r: Request, o: Open, dst: usize, len: u32, offset: u64): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const st = queued(submit(OP_READ, r, 0, <u32>o.hostHandle, 0, dst, len, 0, 0, <f64>offset, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 export function ioWrite(r: Request, o: Open, src: usize, len: u32, offset: u64): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const st = queued(submit(OP_WRITE, r, 0, <u32>o.hostHandle, 0, src, len, 0, 0, <f64>offset, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 export function ioTruncate(r: Request, o: Open, size: u64): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const st = queued(submit(OP_TRUNCATE, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, <f64>size, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
 }
 
 export function ioFsync(r: Request, o: Open): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const st = queued(submit(OP_FSYNC, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
@@ -110,6 +122,7 @@ export function ioFsync(r: Request, o: Open): u32 {
 
 /** Sets access/modification times in ms (NaN leaves one unchanged). */
 export function ioUtimes(r: Request, o: Open, atimeMs: f64, mtimeMs: f64): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const st = queued(submit(OP_UTIMES, r, 0, <u32>o.hostHandle, 0, 0, 0, 0, 0, atimeMs, mtimeMs));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
@@ -120,6 +133,7 @@ export const READDIR_RESCAN: u32 = 1;
 
 /** Reads directory entries from host index `index` into [buf, buf+cap). */
 export function ioReaddir(r: Request, o: Open, index: u32, buf: usize, cap: u32, flags: u32): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const st = queued(submit(OP_READDIR, r, 0, <u32>o.hostHandle, flags, buf, cap, 0, 0, <f64>index, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
@@ -137,6 +151,7 @@ export const XATTR_REPLACE: u32 = 2;
  * min(size, cap) bytes are copied: size > cap means truncated; cap 0 asks the size), or -ENODATA.
  */
 export function ioXattrGet(r: Request, o: Open, name: string, buf: usize, cap: u32): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const b = utf8(name);
   const st = queued(submit(OP_XATTR_GET, r, 0, <u32>o.hostHandle, 0, changetype<usize>(b), <u32>b.byteLength, buf, cap, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
@@ -145,6 +160,7 @@ export function ioXattrGet(r: Request, o: Open, name: string, buf: usize, cap: u
 
 /** Sets xattr `name` to [val, val+len) (flags XATTR_CREATE / XATTR_REPLACE). Completes with 0. */
 export function ioXattrSet(r: Request, o: Open, name: string, val: usize, len: u32, flags: u32): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const b = utf8(name);
   const st = queued(submit(OP_XATTR_SET, r, 0, <u32>o.hostHandle, flags, changetype<usize>(b), <u32>b.byteLength, val, len, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
@@ -153,6 +169,7 @@ export function ioXattrSet(r: Request, o: Open, name: string, val: usize, len: u
 
 /** Lists the xattr names (each NUL-terminated) into [buf, buf+cap); completes with the full length. */
 export function ioXattrList(r: Request, o: Open, buf: usize, cap: u32): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const st = queued(submit(OP_XATTR_LIST, r, 0, <u32>o.hostHandle, 0, 0, 0, buf, cap, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
   return st;
@@ -160,6 +177,7 @@ export function ioXattrList(r: Request, o: Open, buf: usize, cap: u32): u32 {
 
 /** Removes xattr `name`; completes with 0 or -ENODATA. */
 export function ioXattrDel(r: Request, o: Open, name: string): u32 {
+  if (gone(o)) return S.STATUS_FILE_CLOSED;
   const b = utf8(name);
   const st = queued(submit(OP_XATTR_DEL, r, 0, <u32>o.hostHandle, 0, changetype<usize>(b), <u32>b.byteLength, 0, 0, 0, 0));
   if (st == S.STATUS_INTERNAL_WAIT) track(r, o);
