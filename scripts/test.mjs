@@ -64,9 +64,43 @@ step("lint (biome)", bin("biome"), ["lint", "host-common", "host-node", "host-de
 step("type check Deno host (deno check)", bin("deno"), ["check", "--quiet", "host-deno/main.ts"]);
 if (existsSync(join(root, "tsconfig.bun.json"))) step("type check Bun host (tsc)", bin("tsc"), ["-p", "tsconfig.bun.json"]);
 
+/**
+ * Runs smbtorture conformance tests (tests/conformance/run.ts) and adds each test's verdict.
+ * Tests listed in tests/conformance/pending.list (features not built yet) are not run and
+ * not counted; the summary names them.
+ */
+function conformance(runtime, list) {
+  return new Promise((resolve) => {
+    const t = Date.now();
+    const args = [join("dist", "tests", "conformance", "run.js"), "--runtime", runtime, "--timeout", "180",
+      "--exclude", join("tests", "conformance", "pending.list"), join("tests", "conformance", list)];
+    const p = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    p.on("exit", () => {
+      const m = out.match(/^(\d+) passed, (\d+) failed/m);
+      const pass = m ? Number(m[1]) : 0;
+      const fail = m ? Number(m[2]) : 1;
+      passed += pass;
+      failed += fail;
+      if (fail > 0 || !m) failures.push(`conformance ${runtime} ${list}: ${fail} failed`);
+      console.log(`conformance ${runtime} (${list}): ${pass}/${pass + fail} passed in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      resolve();
+    });
+  });
+}
+
 const only = process.env.TEST_ONLY; // e.g. TEST_ONLY=unit
 if (!only || only === "unit") await uvu("unit", "\\.test\\.js$");
 if (!only || only === "e2e") await uvu("e2e", "\\.test\\.js$");
+if (!only || only === "conformance") {
+  await conformance("node", "ksmbd-ci.list");
+  await conformance("deno", "runtime-sample.list");
+  await conformance("bun", "runtime-sample.list");
+}
 
 if (failures.length) console.log(`Failed: ${failures.join("; ")}`);
 console.log(`${passed} passed, ${failed} failed`);

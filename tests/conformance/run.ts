@@ -1,9 +1,10 @@
-// `npm run conformance -- [--runtime node|deno|bun] [--timeout S] [--log DIR] [LIST | TEST ...]`:
+// `npm run conformance -- [--runtime node|deno|bun] [--timeout S] [--log DIR] [--exclude LIST] [LIST | TEST ...]`:
 // runs smbtorture tests against this server one by one (each with its own timeout, the share
 // wiped in between, as ksmbd's CI does) and prints PASS/FAIL/SKIP/TIMEOUT per test and
 // "N passed, N failed" (a test smbtorture skipped did not run: it counts as failed, as in
 // npm test). LIST is a file with one test name per line (# comments); the default is
-// tests/conformance/ksmbd-ci.list.
+// tests/conformance/ksmbd-ci.list. --exclude LIST names tests not to run (their reasons are in
+// the list's comments); they are reported as not run, never counted as passed.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,18 +20,21 @@ interface Options {
   timeoutS: number;
   logDir: string | null;
   tests: string[];
+  excluded: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runtime: "node", timeoutS: 120, logDir: null, tests: [] };
+  const o: Options = { runtime: "node", timeoutS: 120, logDir: null, tests: [], excluded: [] };
   const lists: string[] = [];
+  const excludeLists: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--runtime") o.runtime = argv[++i] as Runtime;
     else if (a === "--timeout") o.timeoutS = Number(argv[++i]);
     else if (a === "--log") o.logDir = argv[++i];
+    else if (a === "--exclude") excludeLists.push(argv[++i]);
     else if (a === "-h" || a === "--help") {
-      console.log("usage: npm run conformance -- [--runtime node|deno|bun] [--timeout S] [--log DIR] [LIST | TEST ...]");
+      console.log("usage: npm run conformance -- [--runtime node|deno|bun] [--timeout S] [--log DIR] [--exclude LIST] [LIST | TEST ...]");
       process.exit(0);
     } else if (existsSync(a)) lists.push(a);
     else if (existsSync(join(repoRoot, "tests/conformance", a))) lists.push(join(repoRoot, "tests/conformance", a));
@@ -38,12 +42,11 @@ function parseArgs(argv: string[]): Options {
   }
   if (!["node", "deno", "bun"].includes(o.runtime)) throw new Error(`unknown runtime ${o.runtime}`);
   if (lists.length === 0 && o.tests.length === 0) lists.push(join(repoRoot, "tests/conformance/ksmbd-ci.list"));
-  for (const l of lists) {
-    for (const line of readFileSync(l, "utf8").split("\n")) {
-      const t = line.trim();
-      if (t && !t.startsWith("#")) o.tests.push(t);
-    }
-  }
+  const names = (l: string) => readFileSync(l, "utf8").split("\n").map((x) => x.trim()).filter((x) => x && !x.startsWith("#"));
+  for (const l of lists) o.tests.push(...names(l));
+  const skip = new Set(excludeLists.flatMap(names));
+  o.excluded = o.tests.filter((t) => skip.has(t));
+  o.tests = o.tests.filter((t) => !skip.has(t));
   return o;
 }
 
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`${o.runtime}: ${o.tests.length} tests in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (o.excluded.length > 0) console.log(`not run (excluded): ${o.excluded.length} — ${o.excluded.join(", ")}`);
   console.log(`${passed} passed, ${failed} failed${skipped > 0 ? ` (${skipped} of them skipped)` : ""}`);
   process.exit(failed === 0 ? 0 : 1);
 }
