@@ -56,6 +56,7 @@ export const OP_STREAM_OPEN = 41;
 export const OP_STREAM_LIST = 42;
 export const OP_STREAM_DEL = 43;
 export const OP_STREAM_RENAME = 44;
+export const OP_LINK = 45;
 
 /** OP_STREAM_RENAME flags. */
 export const STREAM_RENAME_NOREPLACE = 1;
@@ -72,6 +73,8 @@ export const OPEN_TRUNC = 16;
 export const OPEN_DIRECTORY = 32;
 
 export const RENAME_NOREPLACE = 1;
+/** OP_LINK flags. */
+export const LINK_REPLACE = 1;
 export const READDIR_RESCAN = 1;
 
 /** Stat record (assembly/fs/stat.ts): 80 bytes. */

@@ -421,6 +421,7 @@ export class Core {
       case A.OP_UNLINK: p = fs.unlink(target, this.str(ptr, len)); break;
       case A.OP_RMDIR: p = fs.rmdir(target, this.str(ptr, len)); break;
       case A.OP_RENAME: p = fs.rename(target, this.str(ptr, len), this.str(ptr2, len2), flags); break;
+      case A.OP_LINK: p = fs.link(target, this.str(ptr, len), this.str(ptr2, len2), flags); break;
       case A.OP_TRUNCATE: p = fs.truncate(target, offset); break;
       case A.OP_FSYNC: p = fs.fsync(target); break;
       case A.OP_READDIR: p = fs.readdir(target, offset, mem.subarray(ptr, ptr + len), flags); break;

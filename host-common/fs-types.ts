@@ -19,6 +19,14 @@ export interface FileSystem {
   unlink(share: number, path: string): Promise<number>;
   rmdir(share: number, path: string): Promise<number>;
   rename(share: number, from: string, to: string, flags: number): Promise<number>;
+  /**
+   * link (abi.wit): a hard link `to` for the regular file at `from` (found as open finds it:
+   * case-insensitively, its real path inside the share; `to` is made in a real parent inside the
+   * share, never through a symlink at `to`). flags LINK_REPLACE replaces an existing `to`
+   * atomically; without it, any entry named `to` in some case is -EEXIST. -EISDIR for a
+   * directory, as source or as the name to replace.
+   */
+  link(share: number, from: string, to: string, flags: number): Promise<number>;
   truncate(handle: number, size: number): Promise<number>;
   fsync(handle: number): Promise<number>;
   /** Writes directory entry records from the handle's snapshot index `index`; returns the count. */

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import { promisify } from "node:util";
 import { EBADF, EXSHARE, negErrno } from "./errno.ts";
-import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE, STAT_EX_SIZE } from "./abi.ts";
+import { LINK_REPLACE, OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE, STAT_EX_SIZE } from "./abi.ts";
 import type { FileSystem, StatLike } from "./fs-types.ts";
 import { putDirent, putStat, putStatfs } from "./records.ts";
 import type { SharePaths } from "./share-paths.ts";
@@ -18,6 +18,12 @@ import { isSidecarPath, putMeta, renameHandlePaths, XattrStores } from "./xattrs
 import { type OpenStream, StreamTable } from "./streams.ts";
 
 const ENOENT = 2;
+const EPERM = 1;
+const EEXIST = 17;
+const EISDIR = 21;
+
+/** A name for a link about to be renamed over the one it replaces (in the same directory). */
+const linkTempName = (): string => `.wasmsmb-link-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
 const fsRead = (fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
   new Promise<number>((res, rej) => fs.read(fd, b, off, len, pos, (e, n) => (e ? rej(e) : res(n))));
@@ -270,6 +276,48 @@ export class PosixFileSystem implements FileSystem {
     await this.names.changed(dirOf(src), null, leafOf(src));
     await this.names.changed(dirOf(dst), leafOf(dst), null);
     renameHandlePaths(this.handles.values(), share, src, dst);
+    return 0;
+  }
+
+  async link(share: number, from: string, to: string, flags: number): Promise<number> {
+    // the file the core's open refers to: its real path, inside the share (symlinks resolved)
+    const src = await this.existing(share, from);
+    if (typeof src === "number") return src;
+    const before = await P.lstat(src);
+    if (before.isDirectory()) return -EISDIR;
+    if (!before.isFile()) return -EPERM; // only regular files
+    // the new name keeps the client's spelling; an entry with that name in another case is it
+    const dst = await this.fresh(share, to, true);
+    if (typeof dst === "number") return dst;
+    const other = await this.fresh(share, to);
+    const present = typeof other === "string" ? await P.lstat(other).catch(() => null) : null;
+    let target = dst;
+    if (!(flags & LINK_REPLACE)) {
+      if (present !== null) return -EEXIST;
+      await P.link(src, dst); // never follows a final symlink; EEXIST if one appeared meanwhile
+    } else {
+      if (present !== null) {
+        if (present.isDirectory()) return -EISDIR;
+        target = other as string; // the replaced entry, in its own spelling
+      }
+      // atomic replacement: link to a temporary name beside it, then rename over it
+      const tmp = `${dirOf(target)}/${linkTempName()}`;
+      await P.link(src, tmp);
+      try {
+        const same = present !== null && present.ino === before.ino && present.dev === before.dev;
+        if (present !== null && !same) await this.xattrs.deleting(share, target); // it loses a link
+        await P.rename(tmp, target);
+      } finally {
+        await P.unlink(tmp).catch(() => undefined); // left when target was already this file
+      }
+    }
+    // a parent swapped for a symlink between the check and link(2) links something else: undo
+    const made = await P.lstat(target).catch(() => null);
+    if (made === null || made.ino !== before.ino || made.dev !== before.dev) {
+      if (made !== null) await P.unlink(target).catch(() => undefined);
+      return -EXSHARE;
+    }
+    await this.names.changed(dirOf(target), leafOf(target), null);
     return 0;
   }
 

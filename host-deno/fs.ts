@@ -6,7 +6,7 @@
 // fd to give @napi-rs/xattr, so a handle's xattrs use the path it was opened with (kept up to
 // date across renames made through this server).
 import { EBADF, EIO, EXSHARE, negErrno } from "../host-common/errno.ts";
-import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE, STAT_EX_SIZE } from "../host-common/abi.ts";
+import { LINK_REPLACE, OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE, STAT_EX_SIZE } from "../host-common/abi.ts";
 import type { FileSystem, StatLike } from "../host-common/fs-types.ts";
 import { putDirent, putStat, putStatfs } from "../host-common/records.ts";
 import type { SharePaths } from "../host-common/share-paths.ts";
@@ -18,6 +18,10 @@ const leafOf = (p: string) => p.slice(p.lastIndexOf("/") + 1);
 import { isSidecarPath, putMeta, renameHandlePaths, XattrStores } from "../host-common/xattrs.ts";
 import { type OpenStream, StreamTable } from "../host-common/streams.ts";
 
+/** A name for a link about to be renamed over the one it replaces (as host-common/posix-fs.ts). */
+const linkTempName = (): string => `.wasmsmb-link-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+
+const EPERM = 1;
 const ENOENT = 2;
 const EACCES = 13;
 const EEXIST = 17;
@@ -390,6 +394,50 @@ export class DenoFileSystem implements FileSystem {
       await this.names.changed(dirOf(src), null, leafOf(src));
       await this.names.changed(dirOf(dst), leafOf(dst), null);
       renameHandlePaths(this.handles.values(), share, src, dst);
+      return 0;
+    });
+  }
+
+  link(share: number, from: string, to: string, flags: number): Promise<number> {
+    return guard(async () => {
+      // the file the core's open refers to: its real path, inside the share (symlinks resolved)
+      const src = await this.existing(share, from);
+      if (typeof src === "number") return src;
+      const before = await Deno.lstat(src);
+      if (before.isDirectory) return -EISDIR;
+      if (!before.isFile) return -EPERM; // only regular files
+      const sameFile = (s: Deno.FileInfo) => s.ino === before.ino && s.dev === before.dev;
+      // the new name keeps the client's spelling; an entry with that name in another case is it
+      const dst = await this.fresh(share, to, true);
+      if (typeof dst === "number") return dst;
+      const other = await this.fresh(share, to);
+      const present = typeof other === "string" ? await Deno.lstat(other).catch(() => null) : null;
+      let target = dst;
+      if (!(flags & LINK_REPLACE)) {
+        if (present !== null) return -EEXIST;
+        await Deno.link(src, dst); // never follows a final symlink; EEXIST if one appeared meanwhile
+      } else {
+        if (present !== null) {
+          if (present.isDirectory) return -EISDIR;
+          target = other as string; // the replaced entry, in its own spelling
+        }
+        // atomic replacement: link to a temporary name beside it, then rename over it
+        const tmp = `${dirOf(target)}/${linkTempName()}`;
+        await Deno.link(src, tmp);
+        try {
+          if (present !== null && !sameFile(present)) await this.xattrs.deleting(share, target); // it loses a link
+          await Deno.rename(tmp, target);
+        } finally {
+          await Deno.remove(tmp).catch(() => undefined); // left when target was already this file
+        }
+      }
+      // a parent swapped for a symlink between the check and link(2) links something else: undo
+      const made = await Deno.lstat(target).catch(() => null);
+      if (made === null || !sameFile(made)) {
+        if (made !== null) await Deno.remove(target).catch(() => undefined);
+        return -EXSHARE;
+      }
+      await this.names.changed(dirOf(target), leafOf(target), null);
       return 0;
     });
   }

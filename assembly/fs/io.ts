@@ -31,6 +31,7 @@ export const OP_STREAM_OPEN: u32 = 41; // target=share flags arg=mode ptr2=stat 
 export const OP_STREAM_LIST: u32 = 42; // target=handle ptr2,len2=records out → full length
 export const OP_STREAM_DEL: u32 = 43; // target=share → 0 | -ENOENT
 export const OP_STREAM_RENAME: u32 = 44; // target=stream handle ptr,len=new name flags → 0
+export const OP_LINK: u32 = 45; // target=share path → new path2, flags LINK_REPLACE → 0 | -EEXIST
 
 // OP_OPEN flags
 export const OPEN_READ: u32 = 1;
@@ -42,6 +43,9 @@ export const OPEN_DIRECTORY: u32 = 32; // open a directory (for READDIR / FSTAT)
 
 // OP_RENAME flags
 export const RENAME_NOREPLACE: u32 = 1;
+
+// OP_LINK flags
+export const LINK_REPLACE: u32 = 1;
 
 export const SQ_RECORD_SIZE: u32 = 64;
 

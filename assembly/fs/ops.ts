@@ -4,7 +4,7 @@
 import * as S from "../smb2/status";
 import {
   submit, OP_OPEN, OP_READ, OP_WRITE, OP_FSTAT, OP_STAT, OP_MKDIR, OP_RENAME, OP_TRUNCATE,
-  OP_FSYNC, OP_READDIR, OP_STATFS, OP_UTIMES, OP_UNLINK, OP_RMDIR,
+  OP_FSYNC, OP_READDIR, OP_STATFS, OP_UTIMES, OP_UNLINK, OP_RMDIR, OP_LINK,
   OP_XATTR_GET, OP_XATTR_SET, OP_XATTR_LIST, OP_XATTR_DEL,
 } from "./io";
 import { STAT_EX_SIZE, clearMeta } from "./stat";
@@ -68,6 +68,13 @@ export function ioRename(r: Request, share: u32, from: string, to: string, flags
   const a = utf8(from);
   const b = utf8(to);
   return queued(submit(OP_RENAME, r, 0, share, flags, changetype<usize>(a), <u32>a.byteLength, changetype<usize>(b), <u32>b.byteLength, 0, 0));
+}
+
+/** A new name `to` for the file at `from` (a hard link); flags LINK_REPLACE replaces an existing `to`. */
+export function ioLink(r: Request, share: u32, from: string, to: string, flags: u32): u32 {
+  const a = utf8(from);
+  const b = utf8(to);
+  return queued(submit(OP_LINK, r, 0, share, flags, changetype<usize>(a), <u32>a.byteLength, changetype<usize>(b), <u32>b.byteLength, 0, 0));
 }
 
 export function ioStatfs(r: Request, share: u32): u32 {

@@ -1,6 +1,6 @@
 // MS-SMB2 2.2.39/2.2.40 SET_INFO (3.3.5.21) for file classes: Basic (times, attributes and
-// create time in user.DOSATTRIB), Rename, Disposition, Position, Mode, Allocation, EndOfFile and
-// FullEa (MS-FSCC 2.4, MS-FSA 2.1.5.14).
+// create time in user.DOSATTRIB), Rename, Link (hard links, set_info_link.ts), Disposition,
+// Position, Mode, Allocation, EndOfFile and FullEa (MS-FSCC 2.4, MS-FSA 2.1.5.14).
 import { pathVetoed } from "../../fs/veto";
 import * as S from "../status";
 import { Request } from "../request";
@@ -22,6 +22,7 @@ import * as A from "../../fs/access";
 import { canGoAsync, STATUS_INTERNAL_ASYNC } from "../async";
 import { breakForWrite, breakForHandle, breakDirectoryLeases } from "../../oplock/state";
 import { renameStream, streamRenamed, STEP_STREAM_RENAMED } from "./rename_stream";
+import { setLink, linkResume, FileLinkInformation, STEP_LINK_STAT, STEP_LINKED } from "./set_info_link";
 import { streamOpenCount } from "../../fs/streams";
 import { setSecurity, setResume as setSecurityResume, SD_INFO_STEP, SMB2_0_INFO_SECURITY } from "../../fs/sd_info";
 
@@ -135,6 +136,7 @@ function setInfo(r: Request): u32 {
       return basicTimes(r, o, buf);
     }
     case I.FileRenameInformation: return rename(r, o, buf, len);
+    case FileLinkInformation: return setLink(r, o, buf, len); // set_info_link.ts
     case I.FileDispositionInformation: {
       if (len < 1) return S.STATUS_INFO_LENGTH_MISMATCH;
       if (!A.granted(o, A.DELETE)) return S.STATUS_ACCESS_DENIED;
@@ -321,8 +323,11 @@ function resume(r: Request): u32 {
       return nextEa(r, o);
     case STEP_ALLOC_STAT: {
       if (res < 0) return errnoToStatus(res);
-      // Allocation below the end of file truncates (MS-FSA 2.1.5.15.1); above it we cannot
-      // reserve space on every host filesystem, so the request is a no-op there.
+      // Allocation below the end of file truncates (MS-FSA 2.1.5.15.1); above it, space is not
+      // reserved on the host (no portable fallocate) but the file reports the allocation while
+      // it is open, as Windows does until the last handle closes (fs/info.ts openAllocation)
+      const n = o.node;
+      if (n !== null && o.stream.length == 0) n.allocation = r.u0;
       if (r.u0 >= stSize(statArea(r))) return ok(r);
       r.step = STEP_DONE;
       return ioTruncate(r, o, r.u0);
@@ -335,6 +340,8 @@ function resume(r: Request): u32 {
       return ok(r);
     }
     case STEP_STREAM_RENAMED: return streamRenamed(r, o);
+    case STEP_LINK_STAT:
+    case STEP_LINKED: return linkResume(r, o);
     case STEP_RENAMED: {
       if (res < 0) return res == -EEXIST || res == -ENOTEMPTY ? S.STATUS_OBJECT_NAME_COLLISION : errnoToStatus(res);
       renamed(o, r.s0, r.s1);
