@@ -48,6 +48,18 @@ export function openAttributes(st: usize, o: Open): u32 {
 }
 
 /**
+ * AllocationSize of an open's file: what the host reports, or the allocation set on the open file
+ * (CREATE AllocationSize context, FileAllocationInformation), in 4 KiB units, if larger.
+ */
+export function openAllocation(st: usize, o: Open): u64 {
+  const a = St.allocationSize(st);
+  const n = o.node;
+  if (n === null || n.allocation == 0 || St.stType(st) == St.S_TYPE_DIR) return a;
+  const set = n.allocation > 0x7fff_ffff_ffff_f000 ? n.allocation : (n.allocation + 4095) & ~(<u64>4095);
+  return set > a ? set : a;
+}
+
+/**
  * The 56 bytes CREATE and NetworkOpen share: CreationTime, LastAccessTime, LastWriteTime,
  * ChangeTime, AllocationSize, EndOfFile, FileAttributes, Reserved.
  */
@@ -58,7 +70,7 @@ export function writeOpenInfo(p: usize, st: usize, o: Open, isPipe: bool): void 
     return;
   }
   writeTimes(p, st, o);
-  store<u64>(p, St.allocationSize(st), 32);
+  store<u64>(p, openAllocation(st, o), 32);
   store<u64>(p, St.endOfFile(st), 40);
   store<u32>(p, openAttributes(st, o), 48);
   store<u32>(p, 0, 52);
@@ -86,7 +98,7 @@ export function writeBasic(p: usize, st: usize, o: Open): u32 {
 
 /** FileStandardInformation (2.4.41): 24 bytes. */
 export function writeStandard(p: usize, st: usize, o: Open): u32 {
-  store<u64>(p, St.allocationSize(st), 0);
+  store<u64>(p, openAllocation(st, o), 0);
   store<u64>(p, St.endOfFile(st), 8);
   const n = o.node;
   const pending = n !== null && (n.deletePending || o.deleteOnClose);
@@ -190,7 +202,7 @@ export function encodeFileInfo(cls: u8, p: usize, cap: u32, st: usize, o: Open, 
       store<u32>(scratch, 0, 0);
       store<u32>(scratch, <u32>name.length << 1, 4);
       store<u64>(scratch, St.endOfFile(st), 8);
-      store<u64>(scratch, St.allocationSize(st), 16);
+      store<u64>(scratch, openAllocation(st, o), 16);
       const n = 24 + writeUtf16(scratch + 24, name);
       return fit(p, cap, scratch, n);
     }

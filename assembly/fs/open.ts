@@ -25,6 +25,11 @@ export class FileNode {
   /** The file's security descriptor as last read or written (fs/sd_cache.ts), when sdKnown. */
   sd: StaticArray<u8> | null = null;
   sdKnown: bool = false;
+  /**
+   * AllocationSize set by CREATE's AlSi context or FileAllocationInformation while the file is
+   * open (MS-FSA 2.1.5.15.1); reported as long as it exceeds the data's own, dropped with the node.
+   */
+  allocation: u64 = 0;
 
   constructor(key: string) {
     this.key = key;
@@ -79,6 +84,8 @@ export class Open {
   modified: bool = false;
   /** Durable handle state (fs/durable.ts), null for an open that is not durable. */
   durable: Durable | null = null;
+  /** Open.LockSequenceArray of a durable open (commands/lock_sequence.ts), made on first use. */
+  lockSequence: StaticArray<u8> | null = null;
 
   // directory enumeration (QUERY_DIRECTORY)
   dirIndex: i32 = 0;

@@ -7,8 +7,8 @@ import { Open } from "../../fs/open";
 import { lookupOpen, detachOpen } from "../../fs/handles";
 import { submitCloseDelete, notifyCloseDelete } from "../../fs/streams";
 import { ioFstat, ioUnlink, statArea } from "../../fs/ops";
-import { writeTimes, openAttributes } from "../../fs/info";
-import { allocationSize, endOfFile } from "../../fs/stat";
+import { writeTimes, openAttributes, openAllocation } from "../../fs/info";
+import { endOfFile } from "../../fs/stat";
 import { notifyChange, FILE_ACTION_REMOVED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "../../fs/notify";
 
 const SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB: u16 = 0x0001;
@@ -45,7 +45,7 @@ function finish(r: Request, o: Open, haveStat: bool): u32 {
     store<u16>(out, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB, 2);
     const st = statArea(r);
     writeTimes(out + 8, st);
-    store<u64>(out, allocationSize(st), 40);
+    store<u64>(out, openAllocation(st, o), 40);
     store<u64>(out, endOfFile(st), 48);
     store<u32>(out, openAttributes(st, o), 56);
   }

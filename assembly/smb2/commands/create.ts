@@ -27,6 +27,7 @@ import { notifyChange, FILE_ACTION_ADDED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTI
 import * as SdC from "../../fs/sd_create";
 import { leaseRequest, leaseRequestStatus, checkLeaseKey, createBreaks, grantCreate } from "../../oplock/grant";
 import { childChanged } from "../../oplock/state";
+import { allocationRequest, applyAllocation } from "./create_alloc";
 import * as CS from "./create_stream";
 import { DEFAULT_STREAM } from "../../fs/stream_name";
 import { streamOpenStatus } from "../../fs/streams";
@@ -132,6 +133,7 @@ function start(r: Request): u32 {
   if (sst != S.STATUS_SUCCESS) return sst;
 
   if (!Ea.createContextsValid(r.hdr, r.cmdLen, b)) return S.STATUS_INVALID_PARAMETER;
+  if (allocationRequest(r) == -2) return S.STATUS_INVALID_PARAMETER; // AlSi (create_alloc.ts)
   if (t.share.isIpc) return openPipe(r, parsed.path);
   const lq = leaseRequest(r);
   if (leaseRequestStatus != S.STATUS_SUCCESS) return leaseRequestStatus;
@@ -317,6 +319,7 @@ function afterOpen(r: Request): u32 {
   register(r, o);
   grantCreate(r, o, node, r.u0 == FILE_OVERWRITTEN || r.u0 == FILE_SUPERSEDED);
   CD.durableGrant(r, o); // DHnQ / DH2Q
+  if (r.u0 != FILE_OPENED && o.stream.length == 0) applyAllocation(r, node); // AlSi
   if (r.u0 == FILE_OPENED || CS.keepsFileMeta(r)) return respond(r, o);
   return SdC.storeNew(r, o, writeDosattrib); // the new object's security descriptor, if it needs one
 }

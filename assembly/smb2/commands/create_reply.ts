@@ -1,6 +1,6 @@
 // MS-SMB2 2.2.14 CREATE response: the fixed part from the open and the stat record in the
 // request's scratch, and the response create contexts (MxAc 2.2.14.2.5, DHnQ/DH2Q 2.2.14.2.3/.12,
-// RqLs 2.2.14.2.10/.11), shared by new opens, durable reconnects and replays (create.ts,
+// QFid 2.2.14.2.9, RqLs 2.2.14.2.10/.11), shared by new opens, durable reconnects and replays (create.ts,
 // create_durable.ts).
 import { Request } from "../request";
 import { Open } from "../../fs/open";
@@ -9,16 +9,18 @@ import { writeOpenInfo } from "../../fs/info";
 import * as SdC from "../../fs/sd_create";
 import { leaseResponseSize, writeLeaseResponse } from "../../oplock/grant";
 import { durableResponseSize, writeDurableResponse } from "./create_durable";
+import { qfidResponseSize, writeQfidResponse } from "./create_qfid";
 
 /**
  * Writes the CREATE response for open o with CreateAction `action` and OplockLevel `oplock` (-1:
  * the open's). Contexts follow the 88-byte fixed part, each 8-aligned: MxAc (32 bytes),
- * DHnQ/DH2Q (32), then the lease context (56 or 76, last since its length is not a multiple of 8).
+ * DHnQ/DH2Q (32), QFid (56), then the lease context (56 or 76, last since its length is not a multiple of 8).
  */
 export function writeCreateResponse(r: Request, o: Open, action: u32, isPipe: bool, oplock: i32 = -1): void {
   const mx: u32 = isPipe ? 0 : SdC.mxacResponseSize(r); // MxAc context (fs/sd_create.ts)
   const dh: u32 = durableResponseSize(o);
-  const ctxLen: u32 = mx + dh + leaseResponseSize(o);
+  const qf: u32 = qfidResponseSize(r, isPipe); // QFid (create_qfid.ts)
+  const ctxLen: u32 = mx + dh + qf + leaseResponseSize(o);
   r.reserve(88 + ctxLen + 8);
   const out = r.out;
   store<u16>(out, 89, 0);
@@ -38,6 +40,7 @@ export function writeCreateResponse(r: Request, o: Open, action: u32, isPipe: bo
   let off: u32 = 0;
   if (mx != 0) off += SdC.writeMxacResponse(r, out + 88, ctxLen > mx ? mx : 0);
   if (dh != 0) off += writeDurableResponse(out + 88 + <usize>off, o, ctxLen > off + dh ? dh : 0);
+  if (qf != 0) off += writeQfidResponse(r, o, out + 88 + <usize>off, ctxLen > off + qf ? qf : 0);
   off += writeLeaseResponse(out + 88 + <usize>off, o);
   store<u32>(out, off, 84);
   r.outLen = 88 + ctxLen;

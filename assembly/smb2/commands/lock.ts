@@ -8,6 +8,7 @@ import * as L from "../../fs/locks";
 import * as A from "../../fs/access";
 import { canGoAsync, STATUS_INTERNAL_ASYNC } from "../async";
 import { breakForWrite } from "../../oplock/state";
+import { lockReplayed, lockApplied } from "./lock_sequence";
 
 const ELEMENT_SIZE: u32 = 24;
 const STEP_WAITING = 1;
@@ -18,6 +19,8 @@ const STEP_WAITING = 1;
 @inline function elFlags(b: usize, i: u32): u32 { return load<u32>(b + 24 + <usize>(i * ELEMENT_SIZE), 16); }
 
 function ok(r: Request): u32 {
+  const o = r.open;
+  if (o !== null) lockApplied(r, o);
   store<u16>(r.out, 4, 0);
   store<u16>(r.out, 0, 2);
   r.outLen = 4;
@@ -42,6 +45,7 @@ export function smb2Lock(r: Request): u32 {
   if (!A.granted(o, A.FILE_READ_DATA | A.FILE_WRITE_DATA)) return S.STATUS_ACCESS_DENIED;
   const n = o.node;
   if (n === null) return S.STATUS_INVALID_HANDLE;
+  if (lockReplayed(r, o)) return ok(r); // lock_sequence.ts
 
   // Elements are applied in order (MS-SMB2 3.3.5.14.1/.2): an unlock request stops at the
   // first failure with the earlier unlocks done; a lock request that fails undoes the locks
