@@ -98,6 +98,7 @@ if (!only || only === "unit") await uvu("unit", "\\.test\\.js$");
 if (!only || only === "e2e") await uvu("e2e", "\\.test\\.js$");
 if (!only || only === "conformance") {
   await conformance("node", "ksmbd-ci.list");
+  await conformance("node", "samba-targets.list");
   await conformance("deno", "runtime-sample.list");
   await conformance("bun", "runtime-sample.list");
 }
