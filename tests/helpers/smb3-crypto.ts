@@ -145,7 +145,7 @@ export function computeSignature(msg: Uint8Array, key: Uint8Array, algorithm: nu
 /** A copy of msg with SMB2_FLAGS_SIGNED set and a valid signature. */
 export function sign(msg: Uint8Array, key: Uint8Array, algorithm: number): Buffer {
   const m = Buffer.from(msg);
-  m.writeUInt32LE(m.readUInt32LE(16) | 0x8, 16);
+  m.writeUInt32LE((m.readUInt32LE(16) | 0x8) >>> 0, 16);
   computeSignature(m, key, algorithm).copy(m, 48);
   return m;
 }
