@@ -35,6 +35,20 @@ function respond(r: Request, n: u32): void {
   r.outLen = 17;
 }
 
+/** Appends the request's data at r.u0 (the end of file, just stat'ed): lock check, break, write. */
+function appendAt(r: Request, o: Open, b: usize): u32 {
+  const len = Length(b);
+  if (len == 0) {
+    respond(r, 0);
+    return S.STATUS_SUCCESS;
+  }
+  const node = o.node;
+  if (node !== null && ioConflicts(node, o, r.u0, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
+  r.step = 2;
+  breakForWrite(o); // Level II oplocks and others' read caching go (MS-FSA 2.1.5.3)
+  return ioWrite(r, o, r.hdr + <usize>DataOffset(b), len, r.u0);
+}
+
 export function smb2Write(r: Request): u32 {
   const b = r.body;
   switch (r.step) {
@@ -85,31 +99,13 @@ export function smb2Write(r: Request): u32 {
       const o = r.o0 as Open;
       if (r.ioResult < 0) return errnoToStatus(r.ioResult);
       if (r.u0 < stSize(statArea(r))) return S.STATUS_ACCESS_DENIED;
-      const len = Length(b);
-      if (len == 0) {
-        respond(r, 0);
-        return S.STATUS_SUCCESS;
-      }
-      const node = o.node;
-      if (node !== null && ioConflicts(node, o, r.u0, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
-      r.step = 2;
-      breakForWrite(o); // Level II oplocks and others' read caching go (MS-FSA 2.1.5.3)
-      return ioWrite(r, o, r.hdr + <usize>DataOffset(b), len, r.u0);
+      return appendAt(r, o, b);
     }
     case 1: {
       const o = r.o0 as Open;
       if (r.ioResult < 0) return errnoToStatus(r.ioResult);
       r.u0 = stSize(statArea(r));
-      const len = Length(b);
-      if (len == 0) {
-        respond(r, 0);
-        return S.STATUS_SUCCESS;
-      }
-      const node = o.node;
-      if (node !== null && ioConflicts(node, o, r.u0, <u64>len, true)) return S.STATUS_FILE_LOCK_CONFLICT;
-      r.step = 2;
-      breakForWrite(o); // Level II oplocks and others' read caching go (MS-FSA 2.1.5.3)
-      return ioWrite(r, o, r.hdr + <usize>DataOffset(b), len, r.u0);
+      return appendAt(r, o, b);
     }
   }
   const o = r.o0 as Open;
