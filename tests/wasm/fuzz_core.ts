@@ -4,7 +4,7 @@
 export * from "../../assembly/index";
 import { buffersPeak } from "../../assembly/util/buffers";
 import { incompleteFrameBytes } from "../../assembly/smb2/framing";
-import { ROOT } from "~lib/rt/tlsf";
+import { heapFreeBytes } from "../../assembly/util/heap";
 import { opens, fileNodes } from "../../assembly/fs/open";
 import { sessions } from "../../assembly/smb2/session";
 import { disconnectedCount, DURABLE_MAX_TIMEOUT_MS } from "../../assembly/fs/durable";
@@ -69,28 +69,10 @@ export function fuzz_incomplete_frame_bytes(): u32 {
   return <u32>incompleteFrameBytes();
 }
 
-// TLSF layout (~lib/rt/tlsf.ts, AssemblyScript 0.28): the heads of the free lists start at
-// ROOT + 96, FL_BITS (23) x SL_SIZE (16) pointers; a free block's `next` is at +8.
-const FL_BITS: usize = 23;
-const SL_SIZE: usize = 16;
-const HL_START: usize = 96;
-
 /**
  * Bytes in free TLSF blocks (block overhead included). After __collect() with no connection
  * open this must not keep falling across many connections (unbounded growth oracle).
  */
 export function fuzz_heap_free_bytes(): f64 {
-  const root = changetype<usize>(ROOT);
-  if (root == 0) return 0;
-  let total: f64 = 0;
-  for (let i: usize = 0; i < FL_BITS * SL_SIZE; i++) {
-    let b = load<usize>(root + HL_START + (i << alignof<usize>()));
-    let guard = 0;
-    while (b != 0 && guard < 1 << 24) {
-      total += <f64>((load<usize>(b) & ~(<usize>3)) + 4);
-      b = load<usize>(b, 8);
-      guard++;
-    }
-  }
-  return total;
+  return <f64>heapFreeBytes();
 }
