@@ -24,6 +24,8 @@ export interface CoreExports {
   tick(nowMs: number): number;
   buffers_in_use(): number;
   conn_count(): number;
+  heap_collect_wanted(): number;
+  heap_headroom(): number;
   __collect(): void;
 }
 

@@ -355,7 +355,7 @@ export class Core {
     } finally {
       this.pumping = false;
     }
-    if (this.events >= GC_EVERY_EVENTS) {
+    if (this.events >= GC_EVERY_EVENTS || this.ex.heap_collect_wanted() !== 0) {
       this.events = 0;
       this.ex.__collect();
     }

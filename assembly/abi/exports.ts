@@ -12,6 +12,7 @@ import { oplockTimers } from "../oplock/state";
 import { durableTimers } from "../fs/durable";
 import { sqHead, sqCount, sqConsume, complete } from "../fs/io";
 import { bufAlloc, bufFree, buffersInUse } from "../util/buffers";
+import { heapAdmit, heapCollectWanted, heapHeadroom } from "../util/heap";
 import { loadConfig, globalCfg, shares } from "../config";
 import { setLogLevel, logError, logWarn } from "../util/log";
 import { addUser, removeUser, clearUsers } from "../auth/userdb";
@@ -95,6 +96,7 @@ export function conn_open(peerPtr: usize, peerLen: i32): u32 {
     logWarn("Refusing connection from " + peer + ": " + perIp.toString() + " connections open from that address (max ip connections)");
     return 0;
   }
+  if (!heapAdmit("connection", peer)) return 0;
   const c = new Conn(newConnId(), peer);
   if (!c.init()) {
     logWarn("Refusing connection from " + peer + ": out of memory");
@@ -187,6 +189,16 @@ export function tick(nowMs: f64): f64 {
 /** Bytes of bulk buffers in use (tests check for leaks). */
 export function buffers_in_use(): u32 {
   return <u32>buffersInUse();
+}
+
+/** 1 once an admission found the heap low (util/heap.ts): the host should __collect() now. */
+export function heap_collect_wanted(): i32 {
+  return heapCollectWanted() ? 1 : 0;
+}
+
+/** Free managed heap beyond the unused bulk-buffer budget, in bytes (walks the free lists). */
+export function heap_headroom(): u32 {
+  return <u32>heapHeadroom();
 }
 
 /** Number of live connections. */

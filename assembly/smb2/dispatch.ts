@@ -18,6 +18,7 @@ import { bufFree } from "../util/buffers";
 import { logWarn, logDebug, logEnabled, LOG_DEBUG } from "../util/log";
 import { sha512Init, sha512Update, sha512Final, SHA512_CTX_SIZE } from "../crypto/sha512";
 import { HANDLERS } from "./commands/table";
+import { heapAdmit } from "../util/heap";
 
 /** Most asynchronous operations (pending locks, notifies, breaks) one connection may have. */
 export const MAX_ASYNC_PER_CONN: i32 = 512;
@@ -130,7 +131,7 @@ function runChain(r: Request, resuming: bool): void {
       r.waiting = true;
       return;
     }
-    if (st == STATUS_INTERNAL_ASYNC && !r.async && c.asyncOps.size >= MAX_ASYNC_PER_CONN) {
+    if (st == STATUS_INTERNAL_ASYNC && !r.async && (c.asyncOps.size >= MAX_ASYNC_PER_CONN || !heapAdmit("pending operation", c.peer))) {
       // too many pending operations: this one fails instead of waiting (MS-SMB2 3.3.4.2)
       const w = r.waitingOn;
       if (w !== null) w.remove(r);

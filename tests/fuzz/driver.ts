@@ -465,7 +465,7 @@ export class Driver {
     } finally {
       this.pumping = false;
     }
-    if (this.events >= 512) {
+    if (this.events >= 512 || this.call(() => this.ex.heap_collect_wanted()) !== 0) {
       this.events = 0;
       this.call(() => this.ex.__collect());
     }

@@ -33,6 +33,7 @@ import { DEFAULT_STREAM } from "../../fs/stream_name";
 import { streamOpenStatus } from "../../fs/streams";
 import * as CD from "./create_durable";
 import { writeCreateResponse } from "./create_reply";
+import { heapAdmit } from "../../util/heap";
 
 const FILE_SUPERSEDE: u32 = 0;
 const FILE_OPEN: u32 = 1;
@@ -117,6 +118,7 @@ function start(r: Request): u32 {
     logWarn("CREATE from " + s.conn.peer + " refused: the session has " + s.openCount.toString() + " open files (max open files)");
     return S.STATUS_TOO_MANY_OPENED_FILES;
   }
+  if (!heapAdmit("open", s.conn.peer)) return S.STATUS_INSUFFICIENT_RESOURCES;
 
   // MS-SMB2 3.3.5.9: names are relative to the share; a leading separator is invalid
   if (NameLength(b) >= 2 && load<u16>(r.hdr + <usize>NameOffset(b)) == 0x5c) return S.STATUS_INVALID_PARAMETER;

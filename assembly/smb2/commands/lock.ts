@@ -3,6 +3,16 @@
 import * as S from "../status";
 import { Request } from "../request";
 import { Open, FileNode } from "../../fs/open";
+import { heapAdmit } from "../../util/heap";
+import { logWarn } from "../../util/log";
+
+/** Heap one granted lock range is assumed to take (the ByteLock object, its slot, overhead). */
+const LOCK_COST: usize = 96;
+/**
+ * Most byte-range locks one file holds (all opens together). Conflict checks scan the file's
+ * locks, so this also bounds the work of one LOCK request (LockCount x locks held).
+ */
+export const MAX_LOCKS_PER_FILE: i32 = 8192;
 import { lookupOpen } from "../../fs/handles";
 import * as L from "../../fs/locks";
 import * as A from "../../fs/access";
@@ -59,6 +69,11 @@ export function smb2Lock(r: Request): u32 {
     L.grantWaiters(n);
     return st == S.STATUS_SUCCESS ? ok(r) : st;
   }
+  if (<i64>n.locks.length + <i64>count > <i64>MAX_LOCKS_PER_FILE) {
+    logWarn("LOCK from " + o.session.conn.peer + " refused: the file would hold more than " + MAX_LOCKS_PER_FILE.toString() + " byte-range locks");
+    return S.STATUS_INSUFFICIENT_RESOURCES;
+  }
+  if (!heapAdmit("lock", o.session.conn.peer, <usize>count * LOCK_COST)) return S.STATUS_INSUFFICIENT_RESOURCES;
   breakForWrite(o, false); // a byte-range lock breaks Level II oplocks (its own too) and others' leases (MS-FSA 2.1.5.7)
   for (let i: u32 = 0; i < count; i++) {
     const off = elOffset(b, i);

@@ -20,6 +20,7 @@ import { sessionEncryptionPolicy } from "../encryption";
 import { authFailed, authSucceeded, holdUntil } from "../../auth/auth_throttle";
 import { peerAddress } from "../../auth/host_rules";
 import { now_ms } from "../../abi/imports";
+import { heapAdmit } from "../../util/heap";
 
 const SMB2_SESSION_FLAG_BINDING: u8 = 0x01;
 const SMB2_SESSION_FLAG_IS_GUEST: u16 = 0x0001;
@@ -77,7 +78,7 @@ function respond(r: Request, flags: u16, token: Uint8Array): void {
 /** A new session (3.3.5.5.1), or null with the failure status in r.u0. */
 function newSession(r: Request, c: Conn): Session | null {
   r.u0 = S.STATUS_INSUFFICIENT_RESOURCES;
-  if (c.sessions.size >= MAX_SESSIONS_PER_CONN) return null;
+  if (c.sessions.size >= MAX_SESSIONS_PER_CONN || !heapAdmit("session", c.peer)) return null;
   const id = newSessionId();
   if (id == 0) return null;
   const s = new Session(id, c);

@@ -7,6 +7,7 @@ import { endTree } from "../teardown";
 import { logInfo, logWarn } from "../../util/log";
 import { treeEncryptionPolicy } from "../encryption";
 import { shareAccess, SHARE_DENIED, SHARE_READ_ONLY } from "../../auth/share_acl";
+import { heapAdmit } from "../../util/heap";
 
 const SMB2_SHARE_TYPE_DISK: u8 = 0x01;
 const SMB2_SHARE_TYPE_PIPE: u8 = 0x02;
@@ -44,7 +45,7 @@ export function smb2TreeConnect(r: Request): u32 {
     logInfo("Tree connect to " + share.name + " from " + s.conn.peer + " refused: the share requires encryption and the session cannot encrypt");
     return S.STATUS_ACCESS_DENIED;
   }
-  if (s.trees.size >= MAX_TREES_PER_SESSION) return S.STATUS_INSUFFICIENT_RESOURCES;
+  if (s.trees.size >= MAX_TREES_PER_SESSION || !heapAdmit("tree connect", s.conn.peer)) return S.STATUS_INSUFFICIENT_RESOURCES;
   let id = s.nextTreeId;
   while (id == 0 || id == 0xffffffff || s.trees.has(id)) id++;
   s.nextTreeId = id + 1;
