@@ -82,6 +82,8 @@ export class GlobalCfg {
   maxIpConnections: i32 = 0;
   /** Most opens one session may hold (`max open files`). */
   maxOpenFiles: i32 = 16384;
+  /** Multichannel (`server multi channel support`): SMB2_GLOBAL_CAP_MULTI_CHANNEL and session binding. */
+  multiChannel: bool = true;
   /** A connection with no opens and no traffic for this long is dropped; 0 = never (`deadtime`). */
   deadtimeMs: f64 = 0;
   /** A connection must have an authenticated session within this time (`handshake timeout`). */
@@ -201,6 +203,8 @@ export function loadConfig(text: string): string {
         g.maxIpConnections = parseInt32(v);
       } else if (k == "maxopenfiles") {
         g.maxOpenFiles = parseInt32(v);
+      } else if (k == "multichannel") {
+        g.multiChannel = v == "1";
       } else if (k == "deadtime") {
         g.deadtimeMs = <f64>parseInt32(v);
       } else if (k == "handshaketimeout") {

@@ -39,6 +39,8 @@ export interface GlobalConfig {
   maxIpConnections: number;
   /** Most files one session may have open (`max open files`). */
   maxOpenFiles: number;
+  /** Multichannel: SMB2_GLOBAL_CAP_MULTI_CHANNEL and session binding (`server multi channel support`). */
+  multiChannel: boolean;
   /** Minutes after which a connection with no open files and no traffic is dropped; 0 = never. */
   deadtime: number;
   /** Seconds a new connection has to authenticate (`handshake timeout`). */
@@ -105,7 +107,7 @@ function defaultGlobal(): GlobalConfig {
     serverSigning: "auto", minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445,
     interfaces: ["127.0.0.1"], mapToGuest: "bad user",
     maxConnections: 0, logLevel: 0, encryption: "auto", encryptionAlgorithms: [...DEFAULT_CIPHERS],
-    restrictAnonymous: 0, maxIpConnections: 0, maxOpenFiles: 16384, deadtime: 0, handshakeTimeout: 60, frameTimeout: 20,
+    restrictAnonymous: 0, maxIpConnections: 0, maxOpenFiles: 16384, multiChannel: true, deadtime: 0, handshakeTimeout: 60, frameTimeout: 20,
   };
 }
 
@@ -124,7 +126,7 @@ interface KeyInfo { display: string; canonical: string; scope: Scope; inverted: 
 const GLOBAL_KEYS = ["server string", "netbios name", "workgroup", "server signing", "server min protocol",
   "server max protocol", "tcp port", "interfaces", "map to guest", "max connections", "log level",
   "server smb3 encryption algorithms", "restrict anonymous", "max ip connections", "max open files", "deadtime",
-  "handshake timeout", "frame timeout"];
+  "handshake timeout", "frame timeout", "server multi channel support"];
 const SHARE_KEYS = ["path", "comment", "read only", "guest ok", "browseable", "available", "server smb encrypt",
   "valid users", "invalid users", "read list", "write list", "hosts allow", "hosts deny", "veto files", "hide files",
   "hide dot files"];
@@ -459,6 +461,7 @@ function buildGlobal(set: Map<string, Setting>, file: string, warnings: string[]
   on("max ip connections", (s) => { g.maxIpConnections = parseInt10(s, file, s.value, 0, 0x7fffffff); });
   on("max open files", (s) => { g.maxOpenFiles = parseInt10(s, file, s.value, 1, 0x7fffffff); });
   on("deadtime", (s) => { g.deadtime = parseDecimal(s, file, 0, 100000); });
+  on("server multi channel support", (s) => { g.multiChannel = parseBool(s, file); });
   on("handshake timeout", (s) => { g.handshakeTimeout = parseDecimal(s, file, 0.1, 3600); });
   on("frame timeout", (s) => { g.frameTimeout = parseDecimal(s, file, 0.1, 3600); });
   on("log level", (s) => {
@@ -555,7 +558,7 @@ export function serializeForCore(cfg: Config): string {
     `encryption=${g.encryption}`, `ciphers=${g.encryptionAlgorithms.map((n) => CIPHERS[n]).join(",")}`,
     `hostsallow=${serializeHostList(g.hostsAllow)}`, `hostsdeny=${serializeHostList(g.hostsDeny)}`,
     `restrictanonymous=${g.restrictAnonymous}`, `maxipconnections=${g.maxIpConnections}`,
-    `maxopenfiles=${g.maxOpenFiles}`, `deadtime=${Math.round(g.deadtime * 60000)}`,
+    `maxopenfiles=${g.maxOpenFiles}`, `multichannel=${+g.multiChannel}`, `deadtime=${Math.round(g.deadtime * 60000)}`,
     `handshaketimeout=${Math.round(g.handshakeTimeout * 1000)}`, `frametimeout=${Math.round(g.frameTimeout * 1000)}`,
   ];
   cfg.shares.forEach((s, index) => {

@@ -14,7 +14,7 @@ import { detachAndDelete } from "./handles";
 import { dropWatch } from "./notify";
 import { Session, Tree, SESSION_EXPIRED } from "../smb2/session";
 import { Conn } from "../smb2/conn";
-import { cancelPending } from "../smb2/async";
+import { cancelPendingOf } from "../smb2/async";
 import { Lease } from "../oplock/state";
 import { SMB2_OPLOCK_LEVEL_BATCH, SMB2_LEASE_HANDLE_CACHING } from "../oplock/table";
 import { now_ms } from "../abi/imports";
@@ -113,7 +113,7 @@ export function preservable(o: Open): bool {
 export function preserve(o: Open): bool {
   if (!preservable(o) || table.size >= MAX_DISCONNECTED || table.has(o.persistentId)) return false;
   const d = o.durable as Durable;
-  cancelPending(o.session.conn, o, null, null); // requests waiting on it end with its session
+  cancelPendingOf(o.session, o, null, null); // requests waiting on it end with its session
   if (o.isDir) dropWatch(o);
   const old = o.tree;
   const ls = limbo();

@@ -1,7 +1,7 @@
 // Open-table operations: FileId lookup for a request (with compound FileId propagation,
 // MS-SMB2 3.3.5.2.7.2), and closing opens with share-mode and delete-on-close bookkeeping.
 import { Open, opens, releaseFileNode } from "./open";
-import { cancelPending } from "../smb2/async";
+import { cancelPendingOf } from "../smb2/async";
 import { releaseLocksOf } from "./locks";
 import { dropWatch, watchedDirDeletePending, notifyChange, FILE_ACTION_REMOVED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME } from "./notify";
 import { submit, OP_CLOSE, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
@@ -41,7 +41,7 @@ export function lookupOpen(r: Request, p: usize): Open | null {
 export function detachOpen(o: Open): bool {
   if (o.closed) return false;
   o.closed = true;
-  cancelPending(o.session.conn, o, null, null);
+  cancelPendingOf(o.session, o, null, null);
   if (o.isDir) dropWatch(o);
   if (opens.has(o.volatileId)) opens.delete(o.volatileId);
   if (o.durable !== null) forgetOpen(o); // fs/durable.ts

@@ -93,7 +93,7 @@ export function sendOplockBreak(o: Open, level: u8): bool {
     sendBuffer(c, enc, <usize>size, size);
     return true;
   }
-  if (s.state == SESSION_VALID && s.hasKeys && s.signingRequired) signResponse(h, 64 + OPLOCK_BODY, s);
+  if (s.state == SESSION_VALID && s.hasKeys && s.signingRequired) signResponse(h, 64 + OPLOCK_BODY, s, c);
   sendBuffer(c, p, <usize>len, len);
   return true;
 }

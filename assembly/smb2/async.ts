@@ -103,6 +103,21 @@ export function grant(r: Request): void {
   wake(r, 0);
 }
 
+/**
+ * cancelPending on every connection of session s (its channels): a request pending on an open,
+ * tree or session may have come over any of them.
+ */
+export function cancelPendingOf(s: Session, open: Open | null, tree: Tree | null, session: Session | null): void {
+  const chs = s.channels;
+  let sawConn = false;
+  for (let i = 0; i < chs.length; i++) {
+    const c = unchecked(chs[i]).conn;
+    if (c === s.conn) sawConn = true;
+    cancelPending(c, open, tree, session);
+  }
+  if (!sawConn) cancelPending(s.conn, open, tree, session);
+}
+
 /** The status a pending command ends with when its open, tree or session goes away. */
 export function goneStatus(command: u16): u32 {
   if (command == H.SMB2_CHANGE_NOTIFY) return S.STATUS_NOTIFY_CLEANUP;

@@ -67,6 +67,8 @@ export class Conn extends IoWaiter {
   asyncOps: Map<u64, Request> = new Map<u64, Request>();
   nextAsyncId: u64 = 1;
   sessions: Map<u64, Session> = new Map<u64, Session>();
+  /** Sessions this connection is being bound to (SMB2_SESSION_FLAG_BINDING in progress). */
+  binding: Array<Session> = new Array<Session>(0);
 
   constructor(id: u32, peer: string) {
     super();

@@ -4,7 +4,7 @@ import * as H from "./header";
 import * as S from "./status";
 import { Conn } from "./conn";
 import { Request, getRequest, putRequest, setResume, MAX_COMPOUND } from "./request";
-import { Session, Tree, SESSION_VALID, SESSION_IN_PROGRESS, SESSION_EXPIRED } from "./session";
+import { Session, Tree, sessions, SESSION_VALID, SESSION_IN_PROGRESS, SESSION_EXPIRED } from "./session";
 import { endSession } from "./teardown";
 import { relatedCheckIds, relatedCheckFile, relatedUpdate } from "./related";
 import { STATUS_INTERNAL_ASYNC, setAsyncResume } from "./async";
@@ -204,7 +204,19 @@ function beginCommand(r: Request, c: Conn): string {
 
 function lookupSession(r: Request, c: Conn): u32 {
   const sid = r.related ? r.rel.sessionId : H.SessionId(r.hdr);
-  if (!c.sessions.has(sid)) return S.STATUS_USER_SESSION_DELETED;
+  if (!c.sessions.has(sid)) {
+    // a session of another connection, not bound to this one (multichannel): a signed request
+    // gets a signed error, with that session's key, as Samba does after a global lookup (the
+    // client requires the flag on the answer to a signed request; smbtorture smb2.session.bind2)
+    if (sessions.has(sid) && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
+      const g = sessions.get(sid);
+      if (g.state == SESSION_VALID && g.hasKeys) {
+        r.session = g;
+        r.requestSigned = true;
+      }
+    }
+    return S.STATUS_USER_SESSION_DELETED;
+  }
   const s = c.sessions.get(sid);
   if (s.state == SESSION_EXPIRED) return S.STATUS_NETWORK_SESSION_EXPIRED;
   if (s.state == SESSION_IN_PROGRESS) return S.STATUS_USER_SESSION_DELETED;
@@ -220,7 +232,7 @@ function checkSignature(r: Request, s: Session): u32 {
   r.requestSigned = signed;
   if (signed) {
     if (!s.hasKeys) return S.STATUS_ACCESS_DENIED;
-    if (!verifyRequest(r.hdr, r.cmdLen, s)) {
+    if (!verifyRequest(r.hdr, r.cmdLen, s, r.conn as Conn)) {
       logWarn("Refused request " + H.MessageId(r.hdr).toString() + " from " + s.conn.peer + ": bad signature");
       return S.STATUS_ACCESS_DENIED;
     }
@@ -332,10 +344,14 @@ function endCommand(r: Request, c: Conn, st: u32): void {
   const s = r.session;
   if (s !== null && s.hasKeys && (s.signingRequired || r.requestSigned || r.forceSign)) signer = s;
   // a session that is gone has no key; SESSION_SETUP errors signed with a live session's key stay signed
-  if ((st == S.STATUS_USER_SESSION_DELETED || st == S.STATUS_NETWORK_SESSION_EXPIRED) && cmd != H.SMB2_SESSION_SETUP) signer = null;
+  // (a valid session of another connection named by a signed request signs its USER_SESSION_DELETED: lookupSession)
+  const liveOther = st == S.STATUS_USER_SESSION_DELETED && signer !== null && (signer as Session).state == SESSION_VALID;
+  if ((st == S.STATUS_USER_SESSION_DELETED || st == S.STATUS_NETWORK_SESSION_EXPIRED) && cmd != H.SMB2_SESSION_SETUP && !liveOther) signer = null;
   unchecked((r.respOffs[r.index] = r.rhOff));
   unchecked((r.signWith[r.index] = signer));
+  unchecked((r.signMain[r.index] = r.signMainKey));
   r.forceSign = false;
+  r.signMainKey = false;
   if (logEnabled(LOG_DEBUG)) logDebug("cmd " + cmd.toString() + " mid " + H.MessageId(r.hdr).toString() + " -> 0x" + st.toString(16));
 }
 
@@ -404,7 +420,7 @@ function flushResponses(r: Request, c: Conn): void {
     n++;
     if (s === null || es !== null) continue; // an encrypted message is not signed (3.1.4.1)
     const end = i < last && unchecked(r.respOffs[i + 1]) != 0 ? unchecked(r.respOffs[i + 1]) : r.respLen;
-    signResponse(resp + <usize>off, end - off, s);
+    signResponse(resp + <usize>off, end - off, s, c, unchecked(r.signMain[i]));
   }
   if (r.hashResponse != 0) {
     preauthUpdate(r.hashResponse, resp + 4, r.respLen - 4);

@@ -60,6 +60,8 @@ export class Request extends IoWaiter {
   requestSigned: bool = false;
   /** Sign this response even if the request was unsigned (final SESSION_SETUP, 3.3.5.5.3). */
   forceSign: bool = false;
+  /** Sign this response with Session.SigningKey, not the channel's: the key the request was signed with. */
+  signMainKey: bool = false;
   /** A session to end once the response (signed with its key) is built: LOGOFF. */
   endSessionAfter: Session | null = null;
   /** A 64-byte preauth hash to extend with the whole response frame once it is built. */
@@ -82,6 +84,8 @@ export class Request extends IoWaiter {
   /** Offsets and lengths of each response in the chain, and whether to sign it. */
   respOffs: StaticArray<u32> = new StaticArray<u32>(MAX_COMPOUND);
   signWith: StaticArray<Session | null> = new StaticArray<Session | null>(MAX_COMPOUND);
+  /** Per response of the chain: sign with the session's own key (signMainKey when it was built). */
+  signMain: StaticArray<bool> = new StaticArray<bool>(MAX_COMPOUND);
   /** A buffer the current handler allocated (freed with the request, whatever happens). */
   tmp: usize = 0;
   tmpSize: usize = 0;
@@ -186,7 +190,10 @@ export class Request extends IoWaiter {
     this.endSessionAfter = null;
     this.s0 = "";
     this.s1 = "";
-    for (let i = 0; i < MAX_COMPOUND; i++) unchecked((this.signWith[i] = null));
+    for (let i = 0; i < MAX_COMPOUND; i++) {
+      unchecked((this.signWith[i] = null));
+      unchecked((this.signMain[i] = false));
+    }
   }
 }
 

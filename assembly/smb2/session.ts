@@ -8,6 +8,7 @@ import { SessionAuth } from "../auth/spnego";
 import { Conn } from "./conn";
 import { Token } from "../fs/token";
 import { freeCiphers } from "./encryption";
+import { Channel } from "./channel";
 
 export const SESSION_IN_PROGRESS: i32 = 0;
 export const SESSION_VALID: i32 = 1;
@@ -43,6 +44,9 @@ export class Tree {
 export class Session {
   id: u64;
   conn: Conn;
+  /** Dialect and signing algorithm of the connection that created the session (Session.SigningKey's). */
+  dialect: u16;
+  signingAlgorithm: u16;
   state: i32 = SESSION_IN_PROGRESS;
   isGuest: bool = false;
   isAnonymous: bool = false;
@@ -74,10 +78,19 @@ export class Session {
   openCount: i32 = 0;
   /** Who the session acts as in access checks (fs/token.ts); set when it becomes valid. */
   token: Token | null = null;
+  /**
+   * Connections the session is reachable over (3.3.1.8 Session.ChannelList), the first one
+   * created it; Session.conn is one of them that is alive (dialect, cipher, where breaks go).
+   */
+  channels: Array<Channel> = new Array<Channel>(0);
+  /** Bindings in progress (SMB2_SESSION_FLAG_BINDING, commands/session_bind.ts), one per connection. */
+  binds: Array<Channel> = new Array<Channel>(0);
 
   constructor(id: u64, conn: Conn) {
     this.id = id;
     this.conn = conn;
+    this.dialect = conn.dialect;
+    this.signingAlgorithm = conn.signingAlgorithm;
   }
 
   init(): bool {
@@ -110,6 +123,10 @@ export class Session {
       this.preauthHash = 0;
     }
     freeCiphers(this);
+    for (let i = 0; i < this.channels.length; i++) unchecked(this.channels[i]).dispose();
+    for (let i = 0; i < this.binds.length; i++) unchecked(this.binds[i]).dispose();
+    this.channels.length = 0;
+    this.binds.length = 0;
     this.hasKeys = false;
     this.state = SESSION_EXPIRED;
   }

@@ -11,6 +11,8 @@ import { gcmInit } from "../crypto/gcm";
 import { kdfCounterHmacSha256 } from "../crypto/kdf";
 import { cipherKeyLen, initCiphers } from "./encryption";
 import { ctEqual, wipe } from "../util/bytes";
+import { Channel, channelOf } from "./channel";
+import { Conn } from "./conn";
 
 const mac = memory.data(16);
 const hmacOut = memory.data(32);
@@ -70,39 +72,63 @@ export function deriveKeys(s: Session): bool {
   return initCiphers(s);
 }
 
-/** Computes the 16-byte signature of the message at h (len bytes, Signature field zeroed). */
-function compute(h: usize, len: u32, s: Session, out: usize): void {
-  const d = s.conn.dialect;
-  const k = s.keys;
-  if (d < DIALECT_300 || (d >= DIALECT_311 && s.conn.signingAlgorithm == SIGNING_HMAC_SHA256)) {
-    hmacSha256Fast(k + KEY_SIGNING, 16, h, <i32>len, hmacOut);
+/** Derives a bound channel's signing key from the binding's session key (3.3.5.5.3 Channel.SigningKey). */
+export function deriveChannelKey(s: Session, ch: Channel, sessionKey: usize): void {
+  const c = ch.conn;
+  if (c.dialect < DIALECT_311) {
+    kdfCounterHmacSha256(sessionKey, 16, changetype<usize>(L_CMAC), L_CMAC.byteLength, changetype<usize>(C_SIGN), C_SIGN.byteLength, ch.key, 128);
+  } else {
+    kdfCounterHmacSha256(sessionKey, 16, changetype<usize>(L_SIGN311), L_SIGN311.byteLength, ch.preauthHash(), 64, ch.key, 128);
+  }
+  if (c.dialect >= DIALECT_311 && c.signingAlgorithm == SIGNING_AES_GMAC) gcmInit(ch.ctx, ch.key, 16);
+}
+
+/**
+ * Computes the 16-byte signature of the message at h (len bytes, Signature field zeroed) with
+ * the signing algorithm alg of dialect d and the 16-byte key (ctx: its GMAC context).
+ */
+function compute(h: usize, len: u32, d: u16, alg: u16, key: usize, ctx: usize, out: usize): void {
+  if (d < DIALECT_300 || (d >= DIALECT_311 && alg == SIGNING_HMAC_SHA256)) {
+    hmacSha256Fast(key, 16, h, <i32>len, hmacOut);
     memory.copy(out, hmacOut, 16);
     wipe(hmacOut, 32);
-  } else if (d >= DIALECT_311 && s.conn.signingAlgorithm == SIGNING_AES_GMAC) {
+  } else if (d >= DIALECT_311 && alg == SIGNING_AES_GMAC) {
     store<u64>(nonce, load<u64>(h, 24)); // MessageId
     let role: u32 = (load<u32>(h, 16) & SMB2_FLAGS_SERVER_TO_REDIR) != 0 ? 1 : 0;
     if (load<u16>(h, 12) == SMB2_CANCEL && role == 0) role |= 2;
     store<u32>(nonce, role, 8);
-    gmacFast(k + KEY_CRYPTO_CTX, k + KEY_SIGNING, 16, nonce, h, <i32>len, out);
+    gmacFast(ctx, key, 16, nonce, h, <i32>len, out);
   } else {
-    aesCmac(k + KEY_SIGNING, 16, h, <i32>len, out);
+    aesCmac(key, 16, h, <i32>len, out);
   }
 }
 
-/** Signs the response at h (len bytes, incl. compound padding). Sets SMB2_FLAGS_SIGNED. */
-export function signResponse(h: usize, len: u32, s: Session): void {
+/**
+ * Signs the response at h (len bytes, incl. compound padding) going out over c, with the
+ * channel's key (MS-SMB2 3.3.4.1.1); over a connection not bound to s (a binding refused)
+ * with the session's own key. Sets SMB2_FLAGS_SIGNED.
+ */
+export function signResponse(h: usize, len: u32, s: Session, c: Conn, main: bool = false): void {
   if (!s.hasKeys) return;
   store<u32>(h, load<u32>(h, 16) | 0x8, 16);
   memory.fill(h + 48, 0, 16);
-  compute(h, len, s, h + 48);
+  const ch: Channel | null = main ? null : channelOf(s, c);
+  if (ch !== null) compute(h, len, c.dialect, c.signingAlgorithm, ch.key, ch.ctx, h + 48);
+  else compute(h, len, s.dialect, s.signingAlgorithm, s.keys + KEY_SIGNING, s.keys + KEY_CRYPTO_CTX, h + 48);
 }
 
-/** Verifies a signed request in place (restores its Signature field). Constant-time (P2). */
-export function verifyRequest(h: usize, len: u32, s: Session): bool {
+/**
+ * Verifies a signed request in place (restores its Signature field) that came over c: with
+ * c's channel key, or the session's own key when c is not bound to s (a binding request,
+ * 3.3.5.2.4). Constant-time (P2).
+ */
+export function verifyRequest(h: usize, len: u32, s: Session, c: Conn, main: bool = false): bool {
   if (!s.hasKeys) return false;
   memory.copy(saved, h + 48, 16);
   memory.fill(h + 48, 0, 16);
-  compute(h, len, s, mac);
+  const ch: Channel | null = main ? null : channelOf(s, c);
+  if (ch !== null) compute(h, len, c.dialect, c.signingAlgorithm, ch.key, ch.ctx, mac);
+  else compute(h, len, s.dialect, s.signingAlgorithm, s.keys + KEY_SIGNING, s.keys + KEY_CRYPTO_CTX, mac);
   const ok = ctEqual(mac, saved, 16);
   memory.copy(h + 48, saved, 16);
   wipe(mac, 16);

@@ -285,7 +285,7 @@ test("the copy reads the whole chunk before writing: overlapping ranges of one f
   c.end();
 });
 
-test("FSCTL_QUERY_NETWORK_INTERFACE_INFO: one entry per listen address, no multichannel capability", async () => {
+test("FSCTL_QUERY_NETWORK_INTERFACE_INFO: one entry per listen address; SMB2_GLOBAL_CAP_MULTI_CHANNEL on 3.x when the client offers it", async () => {
   const { c, a } = await connect();
   const m = await ioctl(c, a, FSCTL_QUERY_NETWORK_INTERFACE_INFO, ALL_ONES, new Uint8Array(0), 65536);
   assert.is(hexStatus(m.status), hexStatus(0));
@@ -306,11 +306,14 @@ test("FSCTL_QUERY_NETWORK_INTERFACE_INFO: one entry per listen address, no multi
   assert.is(hexStatus((await ioctl(c, a, FSCTL_QUERY_NETWORK_INTERFACE_INFO, ALL_ONES, new Uint8Array(0), 200)).status), hexStatus(STATUS_BUFFER_TOO_SMALL));
   assert.is(hexStatus((await ioctl(c, a, FSCTL_QUERY_NETWORK_INTERFACE_INFO, Buffer.alloc(16), new Uint8Array(0), 65536)).status), hexStatus(Status.INVALID_PARAMETER), "a FileId that is not all-ones");
   c.end();
-  // NEGOTIATE never offers SMB2_GLOBAL_CAP_MULTI_CHANNEL (0x08), and 2.x gets no answer
-  const c2 = await Smb2Client.connect(srv.port);
-  const neg = await c2.negotiate([0x0300, 0x0302, 0x0311]);
-  assert.is(neg.body.readUInt32LE(24) & 0x08, 0, "Capabilities");
-  c2.end();
+  // NEGOTIATE offers SMB2_GLOBAL_CAP_MULTI_CHANNEL (0x08) on 3.x to a client that offers it, and
+  // 2.x gets no interface list
+  for (const [dialects, caps, want] of [[[0x0300, 0x0302, 0x0311], 0x7f, 0x08], [[0x0311], 0x77, 0], [[0x0300], 0x7f, 0x08], [[0x0202, 0x0210], 0x7f, 0]] as [number[], number, number][]) {
+    const c2 = await Smb2Client.connect(srv.port);
+    const neg = await c2.negotiate(dialects, { capabilities: caps });
+    assert.is(neg.body.readUInt32LE(24) & 0x08, want, `Capabilities for ${dialects.map((d) => d.toString(16))}, client capabilities 0x${caps.toString(16)}`);
+    c2.end();
+  }
   const old = await connect([0x0210]);
   assert.is(hexStatus((await ioctl(old.c, old.a, FSCTL_QUERY_NETWORK_INTERFACE_INFO, ALL_ONES, new Uint8Array(0), 65536)).status), hexStatus(Status.NOT_SUPPORTED));
   old.c.end();

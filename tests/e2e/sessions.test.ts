@@ -1,6 +1,6 @@
 // End-to-end, sessions (MS-SMB2 3.3.5.5, 3.3.5.6): re-authentication keeps the keys and the
 // opens, a failed one ends the session, PreviousSessionId logs off the same user's old session,
-// LOGOFF ends pending requests first (signed), binding is refused, session ids, unknown shares,
+// LOGOFF ends pending requests first (signed), binding over 2.1 is refused, session ids, unknown shares,
 // malformed NTLMv2 responses. A raw SMB 2.1 client signs with HMAC-SHA256 (3.1.4.1).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -250,7 +250,7 @@ test("LOGOFF ends the session's pending requests first, signed, then answers", a
   k.c.end();
 });
 
-test("binding is refused (no multichannel); the error to a signed request is signed", async () => {
+test("binding over SMB 2.1 is refused (multichannel is 3.x); the error to a signed request is signed", async () => {
   const a = await logon();
   const c = await Smb2Client.connect(srv.port);
   await c.negotiate([0x0210]);

@@ -26,7 +26,7 @@ test("defaultConfig: one guest-writable share on 127.0.0.1:4445", () => {
     minProtocol: 0x0202, maxProtocol: 0x0311, port: 4445, interfaces: ["127.0.0.1"], mapToGuest: "bad user",
     maxConnections: 0, logLevel: 0, encryption: "auto",
     encryptionAlgorithms: ["aes-128-gcm", "aes-128-ccm", "aes-256-gcm", "aes-256-ccm"], restrictAnonymous: 0,
-    maxIpConnections: 0, maxOpenFiles: 16384, deadtime: 0, handshakeTimeout: 60, frameTimeout: 20,
+    maxIpConnections: 0, maxOpenFiles: 16384, multiChannel: true, deadtime: 0, handshakeTimeout: 60, frameTimeout: 20,
   });
   assert.equal(c.warnings, []);
 });
@@ -58,6 +58,7 @@ restrict anonymous = 2
 allow hosts = 10.
 max ip connections = 4
 max open files = 100
+server multi channel support = no
 deadtime = 15
 handshake timeout = 2.5
 frame timeout = 10
@@ -67,7 +68,7 @@ frame timeout = 10
     minProtocol: 0x0210, maxProtocol: 0x0302, port: 10445, interfaces: ["0.0.0.0", "::1", "fe80::1%eth0"],
     mapToGuest: "never", maxConnections: 16, logLevel: 5, encryption: "desired",
     encryptionAlgorithms: ["aes-256-gcm", "aes-128-ccm"], restrictAnonymous: 2,
-    maxIpConnections: 4, maxOpenFiles: 100, deadtime: 15, handshakeTimeout: 2.5, frameTimeout: 10,
+    maxIpConnections: 4, maxOpenFiles: 100, multiChannel: false, deadtime: 15, handshakeTimeout: 2.5, frameTimeout: 10,
     hostsAllow: { match: [{ addr: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 0), prefix: 104 }], except: [] },
   });
   assert.equal(c.warnings, []);
@@ -357,6 +358,7 @@ hostsdeny=
 restrictanonymous=0
 maxipconnections=0
 maxopenfiles=16384
+multichannel=1
 deadtime=0
 handshaketimeout=60000
 frametimeout=20000

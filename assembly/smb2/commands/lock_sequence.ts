@@ -1,16 +1,20 @@
 // Lock sequence replay (MS-SMB2 2.2.26 LockSequenceNumber/LockSequenceIndex, 3.3.5.14): on a
-// durable open of SMB 2.1 or later, a LOCK that repeats the sequence number recorded at its
-// index (1..64) was already applied before a reconnect and succeeds without locking again.
-// (Resilient and persistent handles and multichannel, the other cases of 3.3.5.14, are not built.)
+// durable open of SMB 2.1 or later, and on every open of an SMB 3.x connection that announced
+// SMB2_GLOBAL_CAP_MULTI_CHANNEL (a LOCK may be replayed over another channel), a LOCK that
+// repeats the sequence number recorded at its index (1..64) was already applied and succeeds
+// without locking again. (Resilient and persistent handles are not built.)
 import { Request } from "../request";
 import { Open } from "../../fs/open";
 import { Conn } from "../conn";
+import { SMB2_GLOBAL_CAP_MULTI_CHANNEL } from "./negotiate";
 
 @inline function LockSequence(b: usize): u32 { return load<u32>(b, 4); }
 
 /** Open.LockSequenceArray: 64 entries, 0 = not valid, else SequenceNumber + 1. */
 function applies(r: Request, o: Open): i32 {
-  if (o.durable === null || (r.conn as Conn).dialect < 0x0210) return 0;
+  const c = r.conn as Conn;
+  const multi = c.dialect >= 0x0300 && (c.serverCapabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL) != 0;
+  if ((o.durable === null && !multi) || c.dialect < 0x0210) return 0;
   const index = LockSequence(r.body) >>> 4;
   return index >= 1 && index <= 64 ? <i32>index : 0;
 }

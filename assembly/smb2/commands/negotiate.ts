@@ -56,6 +56,9 @@ function capabilitiesFor(c: Conn, dialect: u16): u32 {
   // Leases (v1 on 2.1, v2 on 3.x) and directory leases (3.x): oplock/
   if (dialect >= DIALECT_210 && dialect != DIALECT_WILDCARD) caps |= SMB2_GLOBAL_CAP_LEASING;
   if (dialect >= DIALECT_300 && dialect != DIALECT_WILDCARD) caps |= SMB2_GLOBAL_CAP_DIRECTORY_LEASING;
+  // Multichannel (3.x, when the client offers it too): session binding, commands/session_bind.ts
+  if (dialect >= DIALECT_300 && dialect != DIALECT_WILDCARD && globalCfg.multiChannel &&
+    (c.clientCapabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL) != 0) caps |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;
   return caps;
 }
 

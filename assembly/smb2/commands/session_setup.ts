@@ -15,17 +15,20 @@ import { deriveKeys, verifyRequest } from "../signing";
 import { preauthUpdate } from "../dispatch";
 import { endSession } from "../teardown";
 import { logInfo, logWarn, secondsText } from "../../util/log";
-import { SMB2_NEGOTIATE_SIGNING_REQUIRED } from "./negotiate";
+import { SMB2_NEGOTIATE_SIGNING_REQUIRED, SIGNING_AES_GMAC } from "./negotiate";
 import { sessionEncryptionPolicy } from "../encryption";
 import { authFailed, authSucceeded, holdUntil } from "../../auth/auth_throttle";
 import { peerAddress } from "../../auth/host_rules";
 import { now_ms } from "../../abi/imports";
 import { heapAdmit } from "../../util/heap";
+import { firstChannel, channelOf } from "../channel";
+import { bindSession, bindingSupported, signingAlgorithmOf } from "./session_bind";
 
 const SMB2_SESSION_FLAG_BINDING: u8 = 0x01;
 const SMB2_SESSION_FLAG_IS_GUEST: u16 = 0x0001;
 const SMB2_SESSION_FLAG_IS_NULL: u16 = 0x0002;
 const SMB2_SESSION_FLAG_ENCRYPT_DATA: u16 = 0x0004;
+export const SESSION_FLAG_ENCRYPT_DATA = SMB2_SESSION_FLAG_ENCRYPT_DATA;
 /** r.step of a failed SESSION_SETUP whose answer the throttle holds back. */
 const STEP_HELD: i32 = 1;
 const OUT_OFFSET: u16 = 64 + 8;
@@ -33,8 +36,8 @@ const MAX_SESSIONS_PER_CONN: i32 = 64;
 
 @inline function Flags(b: usize): u8 { return load<u8>(b, 2); }
 @inline function SecurityMode(b: usize): u8 { return load<u8>(b, 3); }
-@inline function SecurityBufferOffset(b: usize): u32 { return <u32>load<u16>(b, 12); }
-@inline function SecurityBufferLength(b: usize): u32 { return <u32>load<u16>(b, 14); }
+@inline export function SecurityBufferOffset(b: usize): u32 { return <u32>load<u16>(b, 12); }
+@inline export function SecurityBufferLength(b: usize): u32 { return <u32>load<u16>(b, 14); }
 @inline function PreviousSessionId(b: usize): u64 { return load<u64>(b, 16); }
 
 class UserDbLookup extends NtHashLookup {
@@ -48,7 +51,7 @@ class UserDbLookup extends NtHashLookup {
 
 let ntlmConfig: NtlmServerConfig | null = null;
 
-function authConfig(): NtlmServerConfig {
+export function authConfig(): NtlmServerConfig {
   let c = ntlmConfig;
   if (c === null || c.nbComputerName != globalCfg.netbiosName) {
     c = new NtlmServerConfig();
@@ -63,7 +66,7 @@ function authConfig(): NtlmServerConfig {
   return c;
 }
 
-function respond(r: Request, flags: u16, token: Uint8Array): void {
+export function respond(r: Request, flags: u16, token: Uint8Array): void {
   r.reserve(8 + <u32>token.length);
   const o = r.out;
   store<u16>(o, 9, 0);
@@ -83,6 +86,7 @@ function newSession(r: Request, c: Conn): Session | null {
   if (id == 0) return null;
   const s = new Session(id, c);
   if (!s.init()) return null;
+  s.channels.push(firstChannel(s, c));
   c.sessions.set(id, s);
   sessions.set(id, s);
   if (c.dialect == DIALECT_311) memory.copy(s.preauthHash, c.preauthHash, 64);
@@ -98,24 +102,34 @@ function checkSignature(r: Request, s: Session): u32 {
   // an encrypted re-authentication is authenticated by its transform header, if it is this session's
   if (r.encSession !== null) return r.encSession === s ? S.STATUS_SUCCESS : S.STATUS_ACCESS_DENIED;
   if (!s.hasKeys) return S.STATUS_SUCCESS;
+  const c = r.conn as Conn;
+  const ch = channelOf(s, c);
+  const bound = ch !== null && ch.own != 0; // a channel added by binding (it has its own key)
   if ((H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
-    if (!verifyRequest(r.hdr, r.cmdLen, s)) {
-      logWarn("Refused SESSION_SETUP from " + s.conn.peer + ": bad signature");
+    if (!verifyRequest(r.hdr, r.cmdLen, s, c)) {
+      logWarn("Refused SESSION_SETUP from " + c.peer + ": bad signature");
+      if (bound && verifyRequest(r.hdr, r.cmdLen, s, c, true)) {
+        // signed with Session.SigningKey instead of the channel's: refused, answered with that key
+        r.session = s;
+        r.requestSigned = true;
+        r.signMainKey = true;
+      }
       return S.STATUS_ACCESS_DENIED;
     }
     r.requestSigned = true;
     return S.STATUS_SUCCESS;
   }
-  if (s.signingRequired) {
-    logWarn("Refused unsigned SESSION_SETUP from " + s.conn.peer + " on a session that requires signing");
+  if (s.signingRequired || bound) {
+    // a re-authentication over a bound channel must prove the channel's key
+    logWarn("Refused unsigned SESSION_SETUP from " + c.peer + " on a session that requires signing");
     return S.STATUS_ACCESS_DENIED;
   }
   return S.STATUS_SUCCESS;
 }
 
 /**
- * SMB2_SESSION_FLAG_BINDING: there is no multichannel (SMB2_GLOBAL_CAP_MULTI_CHANNEL is not
- * advertised), so binding always fails, with the status a multichannel server gives for the
+ * SMB2_SESSION_FLAG_BINDING on a 2.x connection, or with multichannel turned off (`server multi
+ * channel support = no`): binding fails, with the status a multichannel server gives for the
  * request's faults (3.3.5.5: unknown session, dialect mismatch), else
  * STATUS_REQUEST_NOT_ACCEPTED. A signed request is verified with the session's key
  * (3.3.5.2.4) and the error is signed with it: the client expects that (smbtorture
@@ -125,6 +139,14 @@ function refuseBinding(r: Request, c: Conn): u32 {
   const sid = H.SessionId(r.hdr);
   if (!sessions.has(sid)) return c.dialect >= DIALECT_300 ? S.STATUS_USER_SESSION_DELETED : S.STATUS_REQUEST_NOT_ACCEPTED;
   const g = sessions.get(sid);
+  if (g.state == SESSION_VALID && g.hasKeys && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0 &&
+    signingAlgorithmOf(g.dialect, g.signingAlgorithm) == SIGNING_AES_GMAC &&
+    signingAlgorithmOf(c.dialect, c.signingAlgorithm) != SIGNING_AES_GMAC) {
+    // an AES-GMAC session is never bound over another algorithm (see session_bind.ts)
+    r.session = g;
+    r.requestSigned = true;
+    return S.STATUS_REQUEST_OUT_OF_SEQUENCE;
+  }
   if (!signErrorWith(r, g)) return S.STATUS_ACCESS_DENIED;
   if (c.dialect >= DIALECT_300 && g.conn.dialect != c.dialect) return S.STATUS_INVALID_PARAMETER;
   return S.STATUS_REQUEST_NOT_ACCEPTED;
@@ -137,7 +159,7 @@ function refuseBinding(r: Request, c: Conn): u32 {
  */
 function signErrorWith(r: Request, g: Session): bool {
   if (g.state != SESSION_VALID || !g.hasKeys || (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) == 0) return true;
-  if (!verifyRequest(r.hdr, r.cmdLen, g)) return false;
+  if (!verifyRequest(r.hdr, r.cmdLen, g, r.conn as Conn)) return false;
   r.session = g;
   r.requestSigned = true;
   return true;
@@ -157,7 +179,7 @@ export function smb2SessionSetup(r: Request): u32 {
   if (r.step == STEP_HELD) return <u32>r.u0; // a failure answer held back by the throttle
   const c = r.conn as Conn;
   const b = r.body;
-  if ((Flags(b) & SMB2_SESSION_FLAG_BINDING) != 0) return refuseBinding(r, c);
+  if ((Flags(b) & SMB2_SESSION_FLAG_BINDING) != 0) return bindingSupported(c) ? bindSession(r, c) : refuseBinding(r, c);
   const sid = H.SessionId(r.hdr);
   let s: Session;
   if (sid == 0) {
