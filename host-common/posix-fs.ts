@@ -1,29 +1,20 @@
 // The FileSystem capability on `node:fs` (Node's own API, and Bun's native implementation of
 // it). Paths come from the core relative to a share; every one is resolved and checked to
-// stay inside its share's real directory, symlinks included (review item V9). Extended
-// attributes and the stat-ex metadata come from host-common/xattrs.ts.
+// stay inside its share's real directory, symlinks included (review item V9): the resolution is
+// host-common/resolve.ts, on node:fs primitives. Extended attributes and named streams are passed
+// on by host-common/handle-fs.ts.
 import * as fs from "node:fs";
 import { promisify } from "node:util";
 import { EBADF, EXSHARE, negErrno } from "./errno.ts";
-import { LINK_REPLACE, OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE, STAT_EX_SIZE } from "./abi.ts";
+import { OPEN_CREATE, OPEN_DIRECTORY, OPEN_EXCL, OPEN_TRUNC, OPEN_WRITE, READDIR_RESCAN, RENAME_NOREPLACE } from "./abi.ts";
 import type { FileSystem, StatLike } from "./fs-types.ts";
 import { putDirent, putStat, putStatfs } from "./records.ts";
 import type { SharePaths } from "./share-paths.ts";
-import { CaseResolver } from "./case-insensitive.ts";
-
-/** Directory and leaf of an absolute path. */
-const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/"));
-const leafOf = (p: string) => p.slice(p.lastIndexOf("/") + 1);
-import { isSidecarPath, putMeta, renameHandlePaths, XattrStores } from "./xattrs.ts";
+import { type PathOps, ShareResolver } from "./resolve.ts";
+import { hardLink, type LinkOps } from "./hard-links.ts";
+import { HandleFileSystem } from "./handle-fs.ts";
+import { renameHandlePaths, XattrStores } from "./xattrs.ts";
 import { type OpenStream, StreamTable } from "./streams.ts";
-
-const ENOENT = 2;
-const EPERM = 1;
-const EEXIST = 17;
-const EISDIR = 21;
-
-/** A name for a link about to be renamed over the one it replaces (in the same directory). */
-const linkTempName = (): string => `.wasmsmb-link-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
 const fsRead = (fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
   new Promise<number>((res, rej) => fs.read(fd, b, off, len, pos, (e, n) => (e ? rej(e) : res(n))));
@@ -68,22 +59,30 @@ function toStatLike(s: fs.Stats): StatLike {
   };
 }
 
-export class PosixFileSystem implements FileSystem {
-  private handles = new Map<number, Handle>();
-  private nextHandle = 1;
-  private xattrs: XattrStores;
+/** The node:fs primitives of path resolution and hard links. */
+const ops: PathOps & LinkOps = {
+  realpath: (p) => P.realpath(p),
+  lstat: async (p) => toStatLike(await P.lstat(p)),
+  stat: async (p) => toStatLike(await P.stat(p)),
+  names: (d) => P.readdir(d),
+  entries: async (d) => (await P.readdir(d, { withFileTypes: true })).map((e) => ({ name: e.name, isSymlink: e.isSymbolicLink() })),
+  errno: negErrno,
+  link: (existing, created) => P.link(existing, created),
+  rename: (from, to) => P.rename(from, to),
+  unlink: (p) => P.unlink(p),
+};
 
-  private names = new CaseResolver({
-    readdir: (d) => P.readdir(d).then((l) => l.filter((n) => !isSidecarPath(n))),
-    mtimeMs: (d) => P.stat(d).then((st) => (st.isDirectory() ? st.mtimeMs : null), () => null),
-  });
-
-  private streams: StreamTable;
+export class PosixFileSystem extends HandleFileSystem<Handle> implements FileSystem {
+  protected readonly xattrs: XattrStores;
+  protected readonly streams: StreamTable;
+  private readonly paths: ShareResolver;
 
   constructor(private shares: SharePaths) {
+    super();
+    this.paths = new ShareResolver(shares, ops);
     this.xattrs = new XattrStores(shares);
     this.streams = new StreamTable(shares, this.xattrs, {
-      existing: (share, path) => this.existing(share, path),
+      existing: (share, path) => this.paths.existing(share, path),
       createFile: async (share, path, mode) => {
         const id = await this.open(share, path, OPEN_CREATE | OPEN_EXCL | OPEN_WRITE, mode, new Uint8Array(0)).catch(negErrno);
         const h = this.handles.get(id);
@@ -91,62 +90,22 @@ export class PosixFileSystem implements FileSystem {
         await this.close(id);
         return h.path;
       },
-      statReal: async (path) => toStatLike(await P.stat(path)),
+      statReal: ops.stat,
     });
   }
 
-  /** Fills the stat-ex extension when the core asked for it. */
-  private async meta(share: number, path: string, stat: Uint8Array): Promise<void> {
-    if (stat.length >= STAT_EX_SIZE) putMeta(stat, await this.xattrs.meta(share, path));
+  /** Errors of xattr operations reach the core as thrown (it maps them with negErrno). */
+  protected guard(f: () => Promise<number>): Promise<number> {
+    return f();
   }
 
-  private add(h: Handle): number {
-    let id = this.nextHandle;
-    while (this.handles.has(id) || id <= 0 || id > 0x7fffffff) id = id >= 0x7fffffff ? 1 : id + 1;
-    this.nextHandle = id + 1;
-    this.handles.set(id, h);
-    return id;
-  }
-
-  /** Real path of an existing object inside the share, or a negative errno. */
-  private async existing(share: number, path: string): Promise<string | number> {
-    if (isSidecarPath(path)) return -ENOENT;
-    const full = this.shares.join(share, path);
-    if (full === null) return -EXSHARE;
-    try {
-      const real = await P.realpath(full);
-      return this.shares.contains(share, real) ? real : -EXSHARE;
-    } catch (e) {
-      const err = negErrno(e);
-      if (err !== -ENOENT) return err;
-      // not there in this spelling: look for it case-insensitively
-      const root = this.shares.root(share) as string;
-      const fixed = await this.names.resolve(root, path);
-      if (fixed === null || fixed === path) return err;
-      return this.existing(share, fixed);
-    }
-  }
-
-  /**
-   * Path of an entry without following a final symlink: the real parent (inside the share) +
-   * the leaf — spelled as on disk when it exists in another case (unless exactLeaf).
-   */
-  private async fresh(share: number, path: string, exactLeaf = false): Promise<string | number> {
-    if (isSidecarPath(path)) return -ENOENT;
-    const slash = path.lastIndexOf("/");
-    const parent = await this.existing(share, slash < 0 ? "" : path.slice(0, slash));
-    if (typeof parent === "number") return parent;
-    let leaf = slash < 0 ? path : path.slice(slash + 1);
-    if (!exactLeaf && !(await P.lstat(`${parent}/${leaf}`).then(() => true, () => false))) {
-      const fixed = await this.names.resolve(parent, leaf);
-      if (fixed !== null) leaf = fixed;
-    }
-    return `${parent}/${leaf}`;
+  protected streamHandle(share: number, path: string, stream: OpenStream): Handle {
+    return { share, fd: null, path, dir: false, listing: null, stream };
   }
 
   async open(share: number, path: string, flags: number, mode: number, stat: Uint8Array): Promise<number> {
     if (flags & OPEN_DIRECTORY) {
-      const real = await this.existing(share, path);
+      const real = await this.paths.existing(share, path);
       if (typeof real === "number") return real;
       const s = await P.stat(real);
       if (!s.isDirectory()) return -20; // ENOTDIR
@@ -154,14 +113,14 @@ export class PosixFileSystem implements FileSystem {
       await this.meta(share, real, stat);
       return this.add({ share, fd: null, path: real, dir: true, listing: null });
     }
-    const target = flags & OPEN_CREATE ? await this.fresh(share, path, true) : await this.existing(share, path);
+    const target = flags & OPEN_CREATE ? await this.paths.fresh(share, path, true) : await this.paths.existing(share, path);
     if (typeof target === "number") return target;
     let f = (flags & OPEN_WRITE ? C.O_RDWR : C.O_RDONLY) | C.O_NOFOLLOW;
     if (flags & OPEN_CREATE) f |= C.O_CREAT;
     if (flags & OPEN_EXCL) f |= C.O_EXCL;
     if (flags & OPEN_TRUNC) f |= C.O_TRUNC;
     const fd = await fsOpen(target, f, mode);
-    if (flags & OPEN_CREATE) await this.names.changed(dirOf(target), leafOf(target), null);
+    if (flags & OPEN_CREATE) await this.paths.added(target);
     try {
       putStat(stat, toStatLike(await fsFstat(fd)));
       if (flags & OPEN_EXCL) await this.xattrs.created(share, target);
@@ -226,7 +185,7 @@ export class PosixFileSystem implements FileSystem {
   }
 
   async stat(share: number, path: string, stat: Uint8Array): Promise<number> {
-    const real = await this.existing(share, path);
+    const real = await this.paths.existing(share, path);
     if (typeof real === "number") return real;
     putStat(stat, toStatLike(await P.stat(real)));
     await this.meta(share, real, stat);
@@ -234,91 +193,46 @@ export class PosixFileSystem implements FileSystem {
   }
 
   async mkdir(share: number, path: string, mode: number): Promise<number> {
-    const target = await this.fresh(share, path, true);
+    const target = await this.paths.fresh(share, path, true);
     if (typeof target === "number") return target;
     await P.mkdir(target, { mode });
-    await this.names.changed(dirOf(target), leafOf(target), null);
+    await this.paths.added(target);
     await this.xattrs.created(share, target);
     return 0;
   }
 
   async unlink(share: number, path: string): Promise<number> {
-    const target = await this.fresh(share, path);
+    const target = await this.paths.fresh(share, path);
     if (typeof target === "number") return target;
     await this.xattrs.deleting(share, target);
     await P.unlink(target);
-    await this.names.changed(dirOf(target), null, leafOf(target));
+    await this.paths.removed(target);
     return 0;
   }
 
   async rmdir(share: number, path: string): Promise<number> {
-    const target = await this.fresh(share, path);
+    const target = await this.paths.fresh(share, path);
     if (typeof target === "number") return target;
     if ((await P.readdir(target)).length > 0) return -39; // ENOTEMPTY, before dropping its xattrs
     await this.xattrs.deleting(share, target);
     await P.rmdir(target);
-    await this.names.changed(dirOf(target), null, leafOf(target));
+    await this.paths.removed(target);
     return 0;
   }
 
   async rename(share: number, from: string, to: string, flags: number): Promise<number> {
-    const src = await this.fresh(share, from);
-    if (typeof src === "number") return src;
-    // the target keeps the client's spelling (a rename may only change case)...
-    const dst = await this.fresh(share, to, true);
-    if (typeof dst === "number") return dst;
-    if (flags & RENAME_NOREPLACE) {
-      // ...but any other entry with that name in another case is a collision
-      const other = await this.fresh(share, to);
-      if (typeof other === "string" && other !== src && (await P.lstat(other).then(() => true, () => false))) return -17; // EEXIST
-    }
+    const r = await this.paths.renamePaths(share, from, to, (flags & RENAME_NOREPLACE) !== 0);
+    if (typeof r === "number") return r;
+    const { src, dst } = r;
     await P.rename(src, dst);
-    await this.names.changed(dirOf(src), null, leafOf(src));
-    await this.names.changed(dirOf(dst), leafOf(dst), null);
+    await this.paths.removed(src);
+    await this.paths.added(dst);
     renameHandlePaths(this.handles.values(), share, src, dst);
     return 0;
   }
 
-  async link(share: number, from: string, to: string, flags: number): Promise<number> {
-    // the file the core's open refers to: its real path, inside the share (symlinks resolved)
-    const src = await this.existing(share, from);
-    if (typeof src === "number") return src;
-    const before = await P.lstat(src);
-    if (before.isDirectory()) return -EISDIR;
-    if (!before.isFile()) return -EPERM; // only regular files
-    // the new name keeps the client's spelling; an entry with that name in another case is it
-    const dst = await this.fresh(share, to, true);
-    if (typeof dst === "number") return dst;
-    const other = await this.fresh(share, to);
-    const present = typeof other === "string" ? await P.lstat(other).catch(() => null) : null;
-    let target = dst;
-    if (!(flags & LINK_REPLACE)) {
-      if (present !== null) return -EEXIST;
-      await P.link(src, dst); // never follows a final symlink; EEXIST if one appeared meanwhile
-    } else {
-      if (present !== null) {
-        if (present.isDirectory()) return -EISDIR;
-        target = other as string; // the replaced entry, in its own spelling
-      }
-      // atomic replacement: link to a temporary name beside it, then rename over it
-      const tmp = `${dirOf(target)}/${linkTempName()}`;
-      await P.link(src, tmp);
-      try {
-        const same = present !== null && present.ino === before.ino && present.dev === before.dev;
-        if (present !== null && !same) await this.xattrs.deleting(share, target); // it loses a link
-        await P.rename(tmp, target);
-      } finally {
-        await P.unlink(tmp).catch(() => undefined); // left when target was already this file
-      }
-    }
-    // a parent swapped for a symlink between the check and link(2) links something else: undo
-    const made = await P.lstat(target).catch(() => null);
-    if (made === null || made.ino !== before.ino || made.dev !== before.dev) {
-      if (made !== null) await P.unlink(target).catch(() => undefined);
-      return -EXSHARE;
-    }
-    await this.names.changed(dirOf(target), leafOf(target), null);
-    return 0;
+  link(share: number, from: string, to: string, flags: number): Promise<number> {
+    return hardLink(this.paths, ops, this.xattrs, share, from, to, flags);
   }
 
   async truncate(handle: number, size: number): Promise<number> {
@@ -341,7 +255,7 @@ export class PosixFileSystem implements FileSystem {
   async readdir(handle: number, index: number, out: Uint8Array, flags: number): Promise<number> {
     const h = this.handles.get(handle);
     if (!h?.dir) return -EBADF;
-    if (h.listing === null || flags & READDIR_RESCAN) h.listing = await this.snapshot(h.share, h.path);
+    if (h.listing === null || flags & READDIR_RESCAN) h.listing = await this.paths.listing(h.share, h.path);
     const names = h.listing;
     let off = 0;
     let count = 0;
@@ -361,23 +275,6 @@ export class PosixFileSystem implements FileSystem {
     return count;
   }
 
-  /** Names in a directory, without symlinks that lead outside the share. */
-  private async snapshot(share: number, dir: string): Promise<string[]> {
-    const entries = await P.readdir(dir, { withFileTypes: true });
-    const names: string[] = [];
-    const atRoot = dir === this.shares.root(share);
-    for (const e of entries) {
-      if (atRoot && isSidecarPath(e.name)) continue; // the sidecar store and the stream depot
-
-      if (e.isSymbolicLink()) {
-        const real = await P.realpath(`${dir}/${e.name}`).catch(() => null);
-        if (real === null || !this.shares.contains(share, real)) continue;
-      }
-      names.push(e.name);
-    }
-    return names;
-  }
-
   async statfs(share: number, out: Uint8Array): Promise<number> {
     const root = this.shares.root(share);
     if (root === null) return -EXSHARE;
@@ -395,60 +292,5 @@ export class PosixFileSystem implements FileSystem {
     if (h.fd !== null) await fsFutimes(h.fd, a / 1000, m / 1000);
     else await P.utimes(h.path, a / 1000, m / 1000);
     return 0;
-  }
-
-  /** The share and path of a handle's object (xattrs are path-based: @napi-rs/xattr has no fd API). */
-  private target(handle: number): Handle | null {
-    return this.handles.get(handle) ?? null;
-  }
-
-  async xattrGet(handle: number, name: string, out: Uint8Array): Promise<number> {
-    const h = this.target(handle);
-    if (!h) return -EBADF;
-    return this.xattrs.get(h.share, h.path, name, out);
-  }
-
-  async xattrSet(handle: number, name: string, value: Uint8Array, flags: number): Promise<number> {
-    const h = this.target(handle);
-    if (!h) return -EBADF;
-    return this.xattrs.set(h.share, h.path, name, value, flags);
-  }
-
-  async xattrList(handle: number, out: Uint8Array): Promise<number> {
-    const h = this.target(handle);
-    if (!h) return -EBADF;
-    return this.xattrs.list(h.share, h.path, out);
-  }
-
-  async xattrDel(handle: number, name: string): Promise<number> {
-    const h = this.target(handle);
-    if (!h) return -EBADF;
-    return this.xattrs.remove(h.share, h.path, name);
-  }
-
-  // Named streams (host-common/streams.ts); a stream handle has no fd: utimes and xattrs act on its file's path.
-
-  streamStat(share: number, path: string, name: string, stat: Uint8Array): Promise<number> {
-    return this.streams.stat(share, path, name, stat);
-  }
-
-  async streamOpen(share: number, path: string, name: string, flags: number, mode: number, stat: Uint8Array): Promise<number> {
-    const s = await this.streams.open(share, path, name, flags, mode, stat);
-    if (typeof s === "number") return s;
-    return this.add({ share, fd: null, path: s.path, dir: false, listing: null, stream: s.stream });
-  }
-
-  async streamList(handle: number, out: Uint8Array): Promise<number> {
-    const h = this.handles.get(handle);
-    return h ? this.streams.list(h, out) : -EBADF;
-  }
-
-  streamDel(share: number, path: string, name: string): Promise<number> {
-    return this.streams.del(share, path, name);
-  }
-
-  async streamRename(handle: number, name: string, flags: number): Promise<number> {
-    const h = this.handles.get(handle);
-    return h ? this.streams.rename(h, name, flags) : -EBADF;
   }
 }
