@@ -13,6 +13,7 @@ import { createUsers, hostCommand, repoRoot } from "../helpers/server.ts";
 import { tortureShare } from "../helpers/torture-suite.ts";
 import { run, } from "../helpers/smbclient.ts";
 import { Command, connectAnonymous, createBody, type Smb2Client } from "../helpers/smb2-raw.ts";
+import { type Ace, decodeSd, encodeSd, SE_DACL_PRESENT } from "../helpers/sd-codec.ts";
 
 const USER = "sduser";
 const PASSWORD = "Sd-test-pw1";
@@ -34,79 +35,6 @@ const TORTURE = [
 
 const T = tortureShare(test, "smbsd-", USER, PASSWORD, TORTURE, "  guest ok = yes\n");
 const share = T.share;
-
-// ---- descriptors in TypeScript (independent of the core) ----
-
-interface Ace { type: number; flags: number; mask: number; sid: string }
-
-function sidEnc(s: string): Buffer {
-  const p = s.split("-").slice(1).map(Number);
-  const b = Buffer.alloc(8 + 4 * (p.length - 2));
-  b[0] = 1;
-  b[1] = p.length - 2;
-  b.writeUIntBE(p[1], 2, 6);
-  for (let i = 2; i < p.length; i++) b.writeUInt32LE(p[i], 8 + 4 * (i - 2));
-  return b;
-}
-
-function sidDec(b: Buffer, o: number): string {
-  let s = `S-1-${b.readUIntBE(o + 2, 6)}`;
-  for (let i = 0; i < b[o + 1]; i++) s += `-${b.readUInt32LE(o + 8 + 4 * i)}`;
-  return s;
-}
-
-function sdEnc(control: number, owner: string | null, aces: Ace[] | null): Buffer {
-  const parts: Buffer[] = [];
-  const hdr = Buffer.alloc(20);
-  hdr[0] = 1;
-  hdr.writeUInt16LE(control | 0x8000 | (aces ? 4 : 0), 2);
-  let off = 20;
-  if (owner) {
-    hdr.writeUInt32LE(off, 4);
-    const s = sidEnc(owner);
-    parts.push(s);
-    off += s.length;
-  }
-  if (aces) {
-    hdr.writeUInt32LE(off, 16);
-    const body = Buffer.concat(aces.map((a) => {
-      const s = sidEnc(a.sid);
-      const h = Buffer.alloc(8);
-      h[0] = a.type;
-      h[1] = a.flags;
-      h.writeUInt16LE(8 + s.length, 2);
-      h.writeUInt32LE(a.mask >>> 0, 4);
-      return Buffer.concat([h, s]);
-    }));
-    const ah = Buffer.alloc(8);
-    ah[0] = 2;
-    ah.writeUInt16LE(8 + body.length, 2);
-    ah.writeUInt16LE(aces.length, 4);
-    parts.push(ah, body);
-  }
-  return Buffer.concat([hdr, ...parts]);
-}
-
-function sdDec(b: Buffer): { control: number; owner?: string; group?: string; dacl?: Ace[] | null } {
-  const c = b.readUInt16LE(2);
-  const r: { control: number; owner?: string; group?: string; dacl?: Ace[] | null } = { control: c };
-  if (b.readUInt32LE(4)) r.owner = sidDec(b, b.readUInt32LE(4));
-  if (b.readUInt32LE(8)) r.group = sidDec(b, b.readUInt32LE(8));
-  if (c & 4) {
-    const o = b.readUInt32LE(16);
-    if (!o) r.dacl = null;
-    else {
-      const aces: Ace[] = [];
-      let p = o + 8;
-      for (let i = 0; i < b.readUInt16LE(o + 4); i++) {
-        aces.push({ type: b[p], flags: b[p + 1], mask: b.readUInt32LE(p + 4), sid: sidDec(b, p + 8) });
-        p += b.readUInt16LE(p + 2);
-      }
-      r.dacl = aces;
-    }
-  }
-  return r;
-}
 
 // ---- raw requests ----
 
@@ -182,7 +110,7 @@ test("QUERY_INFO/SET_INFO security: synthesized owner, BUFFER_TOO_SMALL, the sto
   const id = f.fileId as Buffer;
   const q = await query(c, id, OWNER | GROUP | DACL);
   assert.is(q.status, 0);
-  assert.equal(sdDec(q.sd), { control: 0x8004, owner: "S-1-5-7", group: "S-1-5-7", dacl: [{ type: 0, flags: 0, mask: 0x1f01ff, sid: "S-1-1-0" }] });
+  assert.equal(decodeSd(q.sd), { control: 0x8004, owner: "S-1-5-7", group: "S-1-5-7", dacl: [{ type: 0, flags: 0, mask: 0x1f01ff, sid: "S-1-1-0" }] });
   // too small: the size needed (3.1.1: in an error context)
   const small = await query(c, id, OWNER | GROUP | DACL, 8);
   assert.is(small.status, STATUS_BUFFER_TOO_SMALL);
@@ -190,9 +118,9 @@ test("QUERY_INFO/SET_INFO security: synthesized owner, BUFFER_TOO_SMALL, the sto
   assert.is(small.body.readUInt32LE(4), 12, "ByteCount");
   assert.is(small.body.readUInt32LE(16), q.sd.length, "the size needed");
   // a DACL that lets everyone read only
-  const sd = sdEnc(0, null, [{ type: 0, flags: 0, mask: 0x120089, sid: "S-1-1-0" }]);
+  const sd = encodeSd({ control: SE_DACL_PRESENT, dacl: [{ type: 0, flags: 0, mask: 0x120089, sid: "S-1-1-0" }] });
   assert.is(await setSd(c, id, DACL, sd), 0);
-  assert.equal(sdDec((await query(c, id, DACL)).sd).dacl, [{ type: 0, flags: 0, mask: 0x120089, sid: "S-1-1-0" }]);
+  assert.equal(decodeSd((await query(c, id, DACL)).sd).dacl, [{ type: 0, flags: 0, mask: 0x120089, sid: "S-1-1-0" }]);
   await c.close(id);
   assert.is((await c.create("raw.txt", { desiredAccess: 0x2, createDisposition: 1 })).status >>> 0, STATUS_ACCESS_DENIED);
   const r = await c.create("raw.txt", { desiredAccess: 0x1, createDisposition: 1 });
@@ -213,7 +141,7 @@ test("malformed descriptors: STATUS_INVALID_SECURITY_DESCR / _ACL / _SID; rights
   const c = await connectAnonymous(T.srv.port);
   const f = await c.create("bad.txt", { desiredAccess: 0x20000 }); // READ_CONTROL only
   const id = f.fileId as Buffer;
-  const good = sdEnc(0, "S-1-1-0", [{ type: 0, flags: 0, mask: 0x1f01ff, sid: "S-1-1-0" }]);
+  const good = encodeSd({ control: SE_DACL_PRESENT, owner: "S-1-1-0", dacl: [{ type: 0, flags: 0, mask: 0x1f01ff, sid: "S-1-1-0" }] });
   const rev = Buffer.from(good);
   rev[0] = 2;
   assert.is(await setSd(c, id, DACL, rev), STATUS_ACCESS_DENIED, "no WRITE_DAC on this open");
@@ -239,7 +167,7 @@ test("malformed descriptors: STATUS_INVALID_SECURITY_DESCR / _ACL / _SID; rights
 test("SecD and MxAc create contexts; an NTACL written by Samba's NDR is honoured", async () => {
   T.wipe();
   const c = await connectAnonymous(T.srv.port);
-  const secd = sdEnc(0, null, [{ type: 0, flags: 0, mask: 0x120089 | 0x60000, sid: "S-1-1-0" }]);
+  const secd = encodeSd({ control: SE_DACL_PRESENT, dacl: [{ type: 0, flags: 0, mask: 0x120089 | 0x60000, sid: "S-1-1-0" }] });
   const m = await c.request(Command.CREATE, createWith("secd.txt", 0x20000, 2, [["SecD", secd], ["MxAc", Buffer.alloc(0)]]));
   assert.is(m.status, 0);
   const ctxOff = m.body.readUInt32LE(80) - 64;
@@ -247,7 +175,7 @@ test("SecD and MxAc create contexts; an NTACL written by Samba's NDR is honoured
   assert.is(m.body.readUInt32LE(ctxOff + 24), 0, "QueryStatus");
   assert.is(m.body.readUInt32LE(ctxOff + 28), 0x160089 | 0x10000, "MaximalAccess: the DACL, and DELETE from the parent");
   const id = Buffer.from(m.body.subarray(64, 80));
-  assert.equal(sdDec((await query(c, id, OWNER | DACL)).sd), { control: 0x8004, owner: "S-1-5-7", dacl: [{ type: 0, flags: 0, mask: 0x160089, sid: "S-1-1-0" }] });
+  assert.equal(decodeSd((await query(c, id, OWNER | DACL)).sd), { control: 0x8004, owner: "S-1-5-7", dacl: [{ type: 0, flags: 0, mask: 0x160089, sid: "S-1-1-0" }] });
   await c.close(id);
   if (python) {
     // the value smbd (vfs_acl_xattr) would write: version 4, DENY Everyone FILE_READ_DATA first
@@ -257,7 +185,7 @@ test("SecD and MxAc create contexts; an NTACL written by Samba's NDR is honoured
     assert.is((await c.create("samba.txt", { desiredAccess: 0x1, createDisposition: 1 })).status >>> 0, STATUS_ACCESS_DENIED);
     const ok = await c.create("samba.txt", { desiredAccess: 0x2 | 0x20000, createDisposition: 1 });
     assert.is(ok.status, 0);
-    const got = sdDec((await query(c, ok.fileId as Buffer, OWNER | GROUP | DACL)).sd);
+    const got = decodeSd((await query(c, ok.fileId as Buffer, OWNER | GROUP | DACL)).sd);
     assert.equal(got, { control: 0x8004, owner: "S-1-1-0", group: "S-1-5-32-545", dacl: [{ type: 1, flags: 0, mask: 1, sid: "S-1-1-0" }, { type: 0, flags: 0, mask: 0x1f01ff, sid: "S-1-1-0" }] });
     await c.close(ok.fileId as Buffer);
   }
@@ -298,9 +226,9 @@ else test("not root: NT ACLs go to user.NTACL (the security namespace refuses), 
     assert.is(f.status, 0);
     const id = f.fileId as Buffer;
     const dacl: Ace[] = [{ type: 1, flags: 0, mask: 0x2, sid: "S-1-1-0" }, { type: 0, flags: 0, mask: 0x1f01ff, sid: "S-1-1-0" }];
-    assert.is(await setSd(c, id, DACL, sdEnc(0, null, dacl)), 0);
-    assert.equal(sdDec((await query(c, id, DACL)).sd).dacl, dacl);
-    assert.is(await setSd(c, id, DACL, sdEnc(0, null, dacl)), 0, "and again, straight to user.NTACL");
+    assert.is(await setSd(c, id, DACL, encodeSd({ control: SE_DACL_PRESENT, dacl })), 0);
+    assert.equal(decodeSd((await query(c, id, DACL)).sd).dacl, dacl);
+    assert.is(await setSd(c, id, DACL, encodeSd({ control: SE_DACL_PRESENT, dacl })), 0, "and again, straight to user.NTACL");
     await c.close(id);
     assert.is((await c.create("nr.txt", { desiredAccess: 0x2, createDisposition: 1 })).status >>> 0, STATUS_ACCESS_DENIED);
     const r = await c.create("nr.txt", { desiredAccess: 0x1, createDisposition: 1 });

@@ -3,9 +3,11 @@
 // descriptor (assembly/fs/sd_edit.ts, MS-FSA 2.1.5.14 / 2.1.5.17). Expectations: the tables of
 // smbtorture's smb2.acls.INHERITANCE and INHERITFLAGS, smb2.create.nulldacl and aclfile, and
 // smb2.acls.SDFLAGSVSCHOWN (source4/torture/smb2/acls.c, create.c), which pass against Windows
-// and Samba 4.17. Descriptors are built and decoded here in TypeScript, independently of the core.
+// and Samba 4.17. Descriptors are built and decoded in TypeScript (tests/helpers/sd-codec.ts),
+// independently of the core.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { type Ace, decodeSd, encodeSd, encodeSid, type Sd } from "../helpers/sd-codec.ts";
 import { loadTestModule } from "../helpers/wasm.ts";
 
 const m = loadTestModule("sd");
@@ -24,88 +26,10 @@ const SYSTEM = "S-1-5-18";
 const STATUS_INVALID_OWNER = 0xc000005a;
 const STATUS_PRIVILEGE_NOT_HELD = 0xc0000061;
 
-interface Ace { type?: number; flags: number; mask: number; sid: string }
-interface Sd { control: number; owner?: string; group?: string; dacl?: Ace[] | null; sacl?: Ace[] | null }
-
-function sidEnc(s: string): Buffer {
-  const p = s.split("-").slice(1).map(Number);
-  const b = Buffer.alloc(8 + 4 * (p.length - 2));
-  b[0] = 1;
-  b[1] = p.length - 2;
-  b.writeUIntBE(p[1], 2, 6);
-  for (let i = 2; i < p.length; i++) b.writeUInt32LE(p[i], 8 + 4 * (i - 2));
-  return b;
-}
-
-function sidDec(b: Buffer, o: number): string {
-  let s = `S-1-${b.readUIntBE(o + 2, 6)}`;
-  for (let i = 0; i < b[o + 1]; i++) s += `-${b.readUInt32LE(o + 8 + 4 * i)}`;
-  return s;
-}
-
-function aclEnc(aces: Ace[]): Buffer {
-  const parts = aces.map((a) => {
-    const sid = sidEnc(a.sid);
-    const h = Buffer.alloc(8);
-    h[0] = a.type ?? 0;
-    h[1] = a.flags;
-    h.writeUInt16LE(8 + sid.length, 2);
-    h.writeUInt32LE(a.mask >>> 0, 4);
-    return Buffer.concat([h, sid]);
-  });
-  const body = Buffer.concat(parts);
-  const h = Buffer.alloc(8);
-  h[0] = 2;
-  h.writeUInt16LE(8 + body.length, 2);
-  h.writeUInt16LE(aces.length, 4);
-  return Buffer.concat([h, body]);
-}
-
-/** A self-relative descriptor (owner, group, SACL, DACL after the header). */
-function sdEnc(sd: Sd): Uint8Array {
-  const hdr = Buffer.alloc(20);
-  hdr[0] = 1;
-  hdr.writeUInt16LE(sd.control | SR, 2);
-  const parts: Buffer[] = [hdr];
-  let off = 20;
-  const add = (at: number, b: Buffer) => {
-    hdr.writeUInt32LE(off, at);
-    parts.push(b);
-    off += b.length;
-  };
-  if (sd.owner) add(4, sidEnc(sd.owner));
-  if (sd.group) add(8, sidEnc(sd.group));
-  if (sd.sacl) add(12, aclEnc(sd.sacl));
-  if (sd.dacl) add(16, aclEnc(sd.dacl));
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-function aclDec(b: Buffer, o: number): Ace[] {
-  const r: Ace[] = [];
-  let p = o + 8;
-  for (let i = 0; i < b.readUInt16LE(o + 4); i++) {
-    r.push({ type: b[p], flags: b[p + 1], mask: b.readUInt32LE(p + 4), sid: sidDec(b, p + 8) });
-    p += b.readUInt16LE(p + 2);
-  }
-  return r;
-}
-
-function sdDec(u: Uint8Array): Sd {
-  const b = Buffer.from(u);
-  const c = b.readUInt16LE(2);
-  const at = (k: number) => b.readUInt32LE(k);
-  const sd: Sd = { control: c };
-  if (at(4)) sd.owner = sidDec(b, at(4));
-  if (at(8)) sd.group = sidDec(b, at(8));
-  if (c & SP) sd.sacl = at(12) ? aclDec(b, at(12)) : null;
-  if (c & DP) sd.dacl = at(16) ? aclDec(b, at(16)) : null;
-  return sd;
-}
-
 function token(sids: string[], primary = 1, privileges = 0): number {
   const h = E.token_new();
   for (const s of sids) {
-    const p = m.put(new Uint8Array(sidEnc(s)));
+    const p = m.put(encodeSid(s));
     E.token_add(h, p);
     m.free(p);
   }
@@ -124,33 +48,33 @@ function call(f: (out: number, cap: number) => number): Uint8Array | number {
 }
 
 function create(parent: Sd | null, creator: Sd | null, isDir: boolean, tok = user): Sd | number {
-  const pb = parent ? sdEnc(parent) : new Uint8Array(0);
-  const cb = creator ? sdEnc(creator) : new Uint8Array(0);
+  const pb = parent ? encodeSd(parent) : new Uint8Array(0);
+  const cb = creator ? encodeSd(creator) : new Uint8Array(0);
   const pp = m.put(pb.length ? pb : new Uint8Array(1));
   const cp = m.put(cb.length ? cb : new Uint8Array(1));
   const r = call((out, cap) => E.create_sd(pp, pb.length, cp, cb.length, tok, isDir ? 1 : 0, out, cap));
   m.free(pp);
   m.free(cp);
-  return typeof r === "number" ? r : sdDec(r);
+  return typeof r === "number" ? r : decodeSd(r);
 }
 
 function query(sd: Sd, info: number): Sd {
-  const b = sdEnc(sd);
+  const b = encodeSd(sd);
   const p = m.put(b);
   const r = call((out, cap) => E.query_sd(p, b.length, info, out, cap));
   m.free(p);
-  return sdDec(r as Uint8Array);
+  return decodeSd(r as Uint8Array);
 }
 
 function merge(cur: Sd, nw: Sd, info: number, tok = user): Sd | number {
-  const a = sdEnc(cur);
-  const b = sdEnc(nw);
+  const a = encodeSd(cur);
+  const b = encodeSd(nw);
   const pa = m.put(a);
   const pb = m.put(b);
   const r = call((out, cap) => E.merge_sd(pa, a.length, pb, b.length, info, tok, out, cap));
   m.free(pa);
   m.free(pb);
-  return typeof r === "number" ? r : sdDec(r);
+  return typeof r === "number" ? r : decodeSd(r);
 }
 
 const defaultDacl: Ace[] = [{ type: 0, flags: 0, mask: FA, sid: U }, { type: 0, flags: 0, mask: FA, sid: SYSTEM }];
@@ -204,9 +128,9 @@ test("smb2.acls.INHERITFLAGS: AUTO_INHERITED needs AUTO_INHERIT_REQ, children ge
 test("the synthesized descriptor of a file without one is what inheritance from its parent's gives", () => {
   for (const isDir of [false, true]) {
     const parent = call((out, cap) => E.default_sd(user, 1, out, cap)) as Uint8Array;
-    const synth = sdDec(call((out, cap) => E.default_sd(user, isDir ? 1 : 0, out, cap)) as Uint8Array);
+    const synth = decodeSd(call((out, cap) => E.default_sd(user, isDir ? 1 : 0, out, cap)) as Uint8Array);
     assert.equal(synth, { control: SR | DP, owner: U, group: G, dacl: [{ type: 0, flags: isDir ? OI | CI : 0, mask: FA, sid: WORLD }] });
-    assert.equal(create(sdDec(parent), null, isDir), synth, isDir ? "directory" : "file");
+    assert.equal(create(decodeSd(parent), null, isDir), synth, isDir ? "directory" : "file");
   }
 });
 
@@ -250,7 +174,7 @@ test("queries return the parts asked for (smb2.acls get-sd, smb2.create.nulldacl
   assert.equal(query(sd, SACL), { control: SR | SP | DI, sacl: null }, "a missing SACL asked for is reported present and NULL");
   assert.equal(query(sd, 0), { control: SR | DI });
   // too small a buffer: the size needed is returned and nothing written
-  const b = sdEnc(sd);
+  const b = encodeSd(sd);
   const p = m.put(b);
   const out = m.alloc(16);
   assert.is(E.query_sd(p, b.length, OWNER | GROUP | DACL, out, 16), b.length);
