@@ -7,7 +7,8 @@ import * as S from "../smb2/status";
 import { Request } from "../smb2/request";
 import { FileNode, Open, fileNodes, getFileNode, nodeKey } from "./open";
 import * as A from "./access";
-import { submit, OP_UNLINK, OP_RMDIR } from "./io";
+import { submit, OP_UNLINK, OP_RMDIR, IoWaiter } from "./io";
+import { deletionWaiter } from "./pending_delete";
 import { ioStreamDel } from "./stream_ops";
 import { notifyChange, FILE_ACTION_REMOVED, FILE_NOTIFY_CHANGE_DIR_NAME, FILE_NOTIFY_CHANGE_FILE_NAME, FILE_NOTIFY_CHANGE_STREAM_NAME } from "./notify";
 
@@ -93,7 +94,9 @@ export function submitCloseDelete(r: Request | null, o: Open): u32 {
   if (o.stream.length > 0 && !o.deleteBase) return ioStreamDel(r, share, o.path, o.stream);
   const dir = o.deleteBase ? o.streamBaseDir : o.isDir;
   const b = String.UTF8.encode(o.path);
-  const id = submit(dir ? OP_RMDIR : OP_UNLINK, r, 0, share, 0, changetype<usize>(b), <u32>b.byteLength, 0, 0, 0, 0);
+  // nobody waits for it: a CREATE of the name meanwhile waits for it instead (fs/pending_delete.ts)
+  const w: IoWaiter | null = r !== null ? r : deletionWaiter(nodeKey(share, o.path));
+  const id = submit(dir ? OP_RMDIR : OP_UNLINK, w, 0, share, 0, changetype<usize>(b), <u32>b.byteLength, 0, 0, 0, 0);
   return id == 0 ? S.STATUS_INSUFFICIENT_RESOURCES : S.STATUS_INTERNAL_WAIT;
 }
 

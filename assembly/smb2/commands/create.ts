@@ -34,6 +34,7 @@ import { streamOpenStatus } from "../../fs/streams";
 import * as CD from "./create_durable";
 import { writeCreateResponse } from "./create_reply";
 import { heapAdmit } from "../../util/heap";
+import { waitForDeletion } from "../../fs/pending_delete";
 
 const FILE_SUPERSEDE: u32 = 0;
 const FILE_OPEN: u32 = 1;
@@ -61,6 +62,7 @@ const STEP_DOSATTRIB = 4;
 const STEP_EA = 5;
 const STEP_REFRESH = 6;
 const STEP_BREAK_WAIT = 7; // woken after oplock/lease breaks (oplock/grant.ts)
+const STEP_DELETED = 8; // woken after a background deletion of the name (fs/pending_delete.ts)
 
 /** FileAttributes a CREATE may carry (others, e.g. VOLUME and DEVICE: STATUS_INVALID_PARAMETER). */
 const VALID_CREATE_ATTRIBUTES: u32 = 0x00007fb7;
@@ -92,6 +94,7 @@ export function smb2Create(r: Request): u32 {
     case STEP_EA: return applyEas(r);
     case STEP_REFRESH: return afterRefresh(r);
     case STEP_BREAK_WAIT: return checkOpen(r);
+    case STEP_DELETED: return statName(r);
     case CS.STEP_STREAM_STAT: return CS.streamAfterStat(r, checkOpen, existingFileChecks);
     case CD.STEP_DURABLE_REPLY: return CD.durableReply(r);
   }
@@ -165,8 +168,15 @@ function start(r: Request): u32 {
   if ((opts & FILE_DELETE_ON_CLOSE) != 0 && (access & A.DELETE) == 0) return S.STATUS_ACCESS_DENIED;
   r.n0 = access;
   r.s0 = parsed.path;
+  return statName(r);
+}
+
+/** Stats the name (r.s0), once a background deletion of it is done (fs/pending_delete.ts). */
+function statName(r: Request): u32 {
+  const t = r.tree as Tree;
+  if (waitForDeletion(r, nodeKey(t.share.index, r.s0), STEP_DELETED)) return S.STATUS_INTERNAL_WAIT;
   r.step = STEP_STAT;
-  return ioStat(r, t.share.index, parsed.path);
+  return ioStat(r, t.share.index, r.s0);
 }
 
 function openPipe(r: Request, name: string): u32 {
@@ -266,6 +276,8 @@ function checkOpen(r: Request): u32 {
   const st = createBreaks(r, node, r.n0, ShareAccess(b), overwrite, STEP_BREAK_WAIT);
   releaseFileNode(node);
   if (st != S.STATUS_SUCCESS) return st;
+  // a disconnected open those breaks closed may be deleting the file: look at the name again after
+  if (waitForDeletion(r, nodeKey(t.share.index, path), STEP_DELETED)) return S.STATUS_INTERNAL_WAIT;
   let flags = isDir ? OPEN_DIRECTORY | OPEN_READ : hostFlags(r.n0);
   if (overwrite) {
     if (t.readOnly) return S.STATUS_ACCESS_DENIED;
