@@ -1,7 +1,7 @@
 // smb.conf access-control values: `hosts allow` / `hosts deny` address lists (with EXCEPT) and
 // the user lists of `valid users`, `invalid users`, `read list` and `write list`, checked here
 // and normalised for the core (assembly/auth/share_acl.ts), which enforces them.
-import { addressBytes, isIpAddress } from "./config.ts";
+import { addressBytes, isIpAddress } from "./address.ts";
 
 /** One host rule: a network (16-byte address, IPv4 as ::ffff:a.b.c.d, and prefix length). */
 export interface HostNet {

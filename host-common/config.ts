@@ -1,6 +1,14 @@
-// Parses the smb.conf / ksmbd.conf INI syntax into a typed Config, and serialises it for the core.
+// Parses the smb.conf / ksmbd.conf INI syntax into a typed Config: the key tables (names, synonyms,
+// scopes), the value parsers and the parseConfig / defaultConfig entry points. The INI reader is in
+// ini.ts, address helpers in address.ts, and serializeForCore (the text for the core) in config-serialize.ts.
 import { dirname, isAbsolute, join } from "node:path";
-import { type HostList, parseHostList, parseUserList, serializeHostList } from "./access-config.ts";
+import { type HostList, parseHostList, parseUserList } from "./access-config.ts";
+import { parseAddressList } from "./address.ts";
+import { ConfigError, hasControlChar, readIni, type Section, type Setting } from "./ini.ts";
+
+export { addressBytes, isIpAddress, parseAddressList } from "./address.ts";
+export { serializeForCore } from "./config-serialize.ts";
+export { ConfigError, hasControlChar } from "./ini.ts";
 
 /** An SMB2/3 dialect revision number (MS-SMB2 2.2.3). */
 export type Dialect = 0x0202 | 0x0210 | 0x0300 | 0x0302 | 0x0311;
@@ -80,19 +88,6 @@ export interface Config {
   global: GlobalConfig;
   shares: ShareConfig[];
   warnings: string[];
-}
-
-/** A fatal configuration problem; the message reads `file:line: problem`. */
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly detail: string,
-    readonly key?: string,
-  ) {
-    super(line > 0 ? `${file}:${line}: ${detail}` : `${file}: ${detail}`);
-    this.name = "ConfigError";
-  }
 }
 
 const DIALECTS: Record<string, Dialect> = {
@@ -180,91 +175,29 @@ function suggestKey(key: string, scope: Scope): string | undefined {
   return best;
 }
 
-/** A value as written, with where it came from. */
-interface Setting { value: string; line: number; key: string; inverted: boolean }
-interface Section { name: string; line: number; settings: Map<string, Setting> }
-
-/** Splits text into logical lines (joining `\` continuations), each tagged with its first line number. */
-function logicalLines(text: string): { line: number; text: string }[] {
-  const raw = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  const out: { line: number; text: string }[] = [];
-  let acc: string | null = null;
-  let start = 0;
-  for (let i = 0; i < raw.length; i++) {
-    let t = raw[i];
-    if (acc !== null) t = acc + t.replace(/^[ \t]+/, "");
-    else start = i + 1;
-    if (t.endsWith("\\")) { acc = t.slice(0, -1); continue; }
-    acc = null;
-    out.push({ line: start, text: t });
-  }
-  if (acc !== null) out.push({ line: start, text: acc });
-  return out;
-}
-
-const SHARE_NAME_BAD = /["/\\[\]:|<>+=;,*?]/;
-
-/** True if s contains a C0 control character or DEL (tab allowed when allowTab). */
-export function hasControlChar(s: string, allowTab = false): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 0x20 || c === 0x7f) && !(allowTab && c === 0x09)) return true;
-  }
-  return false;
-}
-
 /** Parses smb.conf / ksmbd.conf text; throws ConfigError on a bad value, collects warnings for unknown keys. */
 export function parseConfig(text: string, fileName: string): Config {
   const warnings: string[] = [];
-  const fail = (line: number, msg: string, key?: string): never => {
-    throw new ConfigError(fileName, line, msg, key);
-  };
-  const globalSec: Section = { name: "global", line: 0, settings: new Map() };
-  const shares: Section[] = [];
-  let cur = globalSec;
-  for (const { line, text: rawLine } of logicalLines(text)) {
-    const t = rawLine.trim();
-    if (t === "" || t.startsWith("#") || t.startsWith(";")) continue;
-    if (t.startsWith("[")) {
-      const m = /^\[([^\]]*)\]\s*(?:[#;].*)?$/.exec(t);
-      if (!m) fail(line, `bad section header "${t}": expected [name]`);
-      const name = (m as RegExpExecArray)[1].trim();
-      if (name.toLowerCase() === "global") { cur = globalSec; continue; }
-      if (name === "") fail(line, "empty section name");
-      if (name.length > 80) fail(line, `share name "${name.slice(0, 20)}…" is longer than 80 characters`);
-      if (name.toLowerCase() === "ipc$") fail(line, "share name [IPC$] is reserved");
-      if (SHARE_NAME_BAD.test(name) || hasControlChar(name)) fail(line, `share name "${name}" contains a character not allowed in share names`);
-      const dup = shares.find((s) => s.name.toLowerCase() === name.toLowerCase());
-      if (dup) fail(line, `duplicate share [${name}] (first defined on line ${dup.line})`);
-      cur = { name, line, settings: new Map() };
-      shares.push(cur);
-      continue;
-    }
-    const eq = t.indexOf("=");
-    if (eq < 0) fail(line, `expected "key = value" or "[section]", got "${t}"`);
-    const key = t.slice(0, eq).trim();
-    const value = t.slice(eq + 1).trim();
-    if (key === "") fail(line, `missing key name before "="`);
-    if (hasControlChar(value, true)) fail(line, `control character in value of "${key}"`, key);
+  const { globalSec, shares } = readIni(text, fileName, (cur, isGlobal, key, value, line) => {
     const info = KEYS.get(normKey(key));
-    const where = cur === globalSec ? "[global]" : `[${cur.name}]`;
+    const where = isGlobal ? "[global]" : `[${cur.name}]`;
     if (!info) {
-      const hint = suggestKey(key, cur === globalSec ? "global" : "share");
+      const hint = suggestKey(key, isGlobal ? "global" : "share");
       warnings.push(`${fileName}:${line}: unknown key "${key}" in ${where}${hint ? ` — did you mean "${hint}"?` : ""}`);
-      continue;
+      return;
     }
-    if (info.scope === "global" && cur !== globalSec) {
+    if (info.scope === "global" && !isGlobal) {
       warnings.push(`${fileName}:${line}: "${key}" is a [global] key; ignored in ${where}`);
-      continue;
+      return;
     }
-    if (info.canonical === "path" && cur === globalSec) {
+    if (info.canonical === "path" && isGlobal) {
       warnings.push(`${fileName}:${line}: "path" belongs in a share section; ignored in [global]`);
-      continue;
+      return;
     }
     const prev = cur.settings.get(info.canonical);
     if (prev) warnings.push(`${fileName}:${line}: "${key}" overrides "${prev.key}" set on line ${prev.line} in ${where}`);
     cur.settings.set(info.canonical, { value, line, key, inverted: info.inverted });
-  }
+  });
   const global = buildGlobal(globalSec.settings, fileName, warnings);
   const built = shares.map((s) => buildShare(s, globalSec.settings, fileName, warnings));
   return { global, shares: built, warnings };
@@ -297,83 +230,6 @@ function parseInt10(s: Setting, file: string, text: string, min: number, max: nu
   return n;
 }
 
-/** True if s is an IPv4 address in dotted-quad form. */
-function isIPv4(s: string): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  return !!m && m.slice(1).every((p) => Number(p) <= 255 && (p === "0" || !p.startsWith("0")));
-}
-
-/** True if s is an IPv6 address (optionally with an embedded IPv4 tail or a %zone). */
-function isIPv6(s: string): boolean {
-  const pct = s.indexOf("%");
-  if (pct >= 0) {
-    if (!/^[\w.-]+$/.test(s.slice(pct + 1))) return false;
-    s = s.slice(0, pct);
-  }
-  const last = s.lastIndexOf(":");
-  if (last < 0) return false;
-  if (s.slice(last + 1).includes(".")) {
-    if (!isIPv4(s.slice(last + 1))) return false;
-    s = `${s.slice(0, last + 1)}0:0`;
-  }
-  const parts = s.split("::");
-  if (parts.length > 2) return false;
-  const groups = parts.flatMap((p) => (p === "" ? [] : p.split(":")));
-  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  return parts.length === 2 ? groups.length <= 7 : groups.length === 8;
-}
-
-/** True if s is a literal IPv4 or IPv6 address (IPv6 may be in [brackets]). */
-export function isIpAddress(s: string): boolean {
-  const bare = s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s;
-  return isIPv4(bare) || isIPv6(bare);
-}
-
-/**
- * The bytes of a literal IPv4 (4) or IPv6 (16) address, in network order (brackets and a %zone
- * are dropped); null if s is not an address.
- */
-export function addressBytes(s: string): Uint8Array | null {
-  if (!isIpAddress(s)) return null;
-  let a = s.startsWith("[") ? s.slice(1, -1) : s;
-  if (isIPv4(a)) return new Uint8Array(a.split(".").map(Number));
-  const pct = a.indexOf("%");
-  if (pct >= 0) a = a.slice(0, pct);
-  const words: number[] = [];
-  const push = (part: string) => {
-    for (const g of part === "" ? [] : part.split(":")) {
-      if (g.includes(".")) {
-        const [b0, b1, b2, b3] = g.split(".").map(Number);
-        words.push((b0 << 8) | b1, (b2 << 8) | b3);
-      } else words.push(Number.parseInt(g, 16));
-    }
-  };
-  const [head, tail] = a.split("::");
-  push(head);
-  if (tail !== undefined) {
-    const n = words.length;
-    push(tail);
-    words.splice(n, 0, ...new Array<number>(8 - words.length).fill(0));
-  }
-  const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
-  return out;
-}
-
-/** The address as hex bytes ("" if it is not an address). */
-function addressHex(s: string): string {
-  return Array.from(addressBytes(s) ?? [], (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Splits a space/comma separated address list, checking each and removing [brackets]; null if invalid. */
-export function parseAddressList(text: string): string[] | null {
-  const list = text.split(/[\s,]+/).filter((a) => a !== "");
-  if (list.length === 0 || !list.every(isIpAddress)) return null;
-  return list.map((a) => (a.startsWith("[") ? a.slice(1, -1) : a));
-}
 
 /** NetBIOS names: 1..15 printable ASCII characters, none of \ / : * ? " < > | ; upper-cased. */
 function parseNetbios(s: Setting, file: string): string {
@@ -541,42 +397,4 @@ function buildShare(sec: Section, defaults: Map<string, Setting>, file: string, 
       hideDotFiles: get("hide dot files") ? bool("hide dot files", true) : undefined,
     }),
   };
-}
-
-/**
- * Normalised `key=value` text the core parses at init; shares with available = no are left out.
- * `interfaces` lists the listen addresses as hex bytes (8 or 32 digits, comma separated).
- */
-export function serializeForCore(cfg: Config): string {
-  const hex = (d: number) => `0x${d.toString(16).padStart(4, "0")}`;
-  const g = cfg.global;
-  const lines = [
-    "[global]", `netbiosname=${g.netbiosName}`, `workgroup=${g.workgroup}`, `serverstring=${g.serverString}`,
-    `signing=${g.serverSigning}`, `minprotocol=${hex(g.minProtocol)}`, `maxprotocol=${hex(g.maxProtocol)}`,
-    `maptoguest=${g.mapToGuest === "bad user" ? 1 : 0}`, `loglevel=${g.logLevel}`, `maxconnections=${g.maxConnections}`,
-    `interfaces=${g.interfaces.map(addressHex).filter((h) => h !== "").join(",")}`,
-    `encryption=${g.encryption}`, `ciphers=${g.encryptionAlgorithms.map((n) => CIPHERS[n]).join(",")}`,
-    `hostsallow=${serializeHostList(g.hostsAllow)}`, `hostsdeny=${serializeHostList(g.hostsDeny)}`,
-    `restrictanonymous=${g.restrictAnonymous}`, `maxipconnections=${g.maxIpConnections}`,
-    `maxopenfiles=${g.maxOpenFiles}`, `multichannel=${+g.multiChannel}`, `deadtime=${Math.round(g.deadtime * 60000)}`,
-    `handshaketimeout=${Math.round(g.handshakeTimeout * 1000)}`, `frametimeout=${Math.round(g.frameTimeout * 1000)}`,
-  ];
-  cfg.shares.forEach((s, index) => {
-    if (!s.available) return;
-    lines.push("[share]", `name=${s.name}`, `comment=${s.comment}`, `readonly=${+s.readOnly}`,
-      `guestok=${+s.guestOk}`, `browseable=${+s.browseable}`, `encryption=${s.encryption}`);
-    const list = (k: string, v: string[] | undefined) => { if (v) lines.push(`${k}=${v.join(",")}`); };
-    list("validusers", s.validUsers);
-    list("invalidusers", s.invalidUsers);
-    list("readlist", s.readList);
-    list("writelist", s.writeList);
-    if (s.hostsAllow) lines.push(`hostsallow=${serializeHostList(s.hostsAllow)}`);
-    if (s.hostsDeny) lines.push(`hostsdeny=${serializeHostList(s.hostsDeny)}`);
-    if (s.vetoFiles) lines.push(`vetofiles=/${s.vetoFiles.join("/")}/`);
-    if (s.hideFiles) lines.push(`hidefiles=/${s.hideFiles.join("/")}/`);
-    if (s.hideDotFiles === false) lines.push("hidedotfiles=0");
-    lines.push(`index=${index}`);
-  });
-  for (const l of lines) if (/[\r\n]/.test(l)) throw new Error(`serializeForCore: newline in "${l.split("=")[0]}"`);
-  return `${lines.join("\n")}\n`;
 }
