@@ -4,19 +4,20 @@ import * as H from "./header";
 import * as S from "./status";
 import { Conn } from "./conn";
 import { Request, getRequest, putRequest, setResume, MAX_COMPOUND } from "./request";
-import { Session, Tree, sessions, SESSION_VALID, SESSION_IN_PROGRESS, SESSION_EXPIRED } from "./session";
+import { Session, Tree, SESSION_VALID, SESSION_EXPIRED } from "./session";
 import { endSession } from "./teardown";
 import { relatedCheckIds, relatedCheckFile, relatedUpdate } from "./related";
 import { STATUS_INTERNAL_ASYNC, setAsyncResume } from "./async";
 import { submit, OP_CLOSE } from "../fs/io";
 import { validateRequest, COMMAND_FLAGS, V_NEEDS_SESSION, V_NEEDS_TREE } from "./validate";
-import { verifyRequest, signResponse } from "./signing";
+import { signResponse } from "./signing";
+import { lookupSession, checkSignature } from "./session_check";
+import { preauthUpdate } from "./preauth";
 import { encryptFrame, canEncrypt, sessionRequiresEncryption, TRANSFORM_HEADER_SIZE } from "./encryption";
 import { sendBuffer, disconnect } from "./transport";
 import { align8 } from "../util/bytes";
 import { bufFree } from "../util/buffers";
 import { logWarn, logDebug, logEnabled, LOG_DEBUG } from "../util/log";
-import { sha512Init, sha512Update, sha512Final, SHA512_CTX_SIZE } from "../crypto/sha512";
 import { HANDLERS } from "./commands/table";
 import { heapAdmit } from "../util/heap";
 
@@ -200,49 +201,6 @@ function beginCommand(r: Request, c: Conn): string {
     if (!r.reserve(64)) return "out of memory for a response";
   }
   return "";
-}
-
-function lookupSession(r: Request, c: Conn): u32 {
-  const sid = r.related ? r.rel.sessionId : H.SessionId(r.hdr);
-  if (!c.sessions.has(sid)) {
-    // a session of another connection, not bound to this one (multichannel): a signed request
-    // gets a signed error, with that session's key, as Samba does after a global lookup (the
-    // client requires the flag on the answer to a signed request; smbtorture smb2.session.bind2)
-    if (sessions.has(sid) && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
-      const g = sessions.get(sid);
-      if (g.state == SESSION_VALID && g.hasKeys) {
-        r.session = g;
-        r.requestSigned = true;
-      }
-    }
-    return S.STATUS_USER_SESSION_DELETED;
-  }
-  const s = c.sessions.get(sid);
-  if (s.state == SESSION_EXPIRED) return S.STATUS_NETWORK_SESSION_EXPIRED;
-  if (s.state == SESSION_IN_PROGRESS) return S.STATUS_USER_SESSION_DELETED;
-  r.session = s;
-  return S.STATUS_SUCCESS;
-}
-
-/** Signature rules of MS-SMB2 3.3.5.2.4, enforced by session state, not by the flag (P4). */
-function checkSignature(r: Request, s: Session): u32 {
-  // An encrypted request is authenticated by its transform header (3.3.5.2.4).
-  if (r.encSession !== null) return S.STATUS_SUCCESS;
-  const signed = (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0;
-  r.requestSigned = signed;
-  if (signed) {
-    if (!s.hasKeys) return S.STATUS_ACCESS_DENIED;
-    if (!verifyRequest(r.hdr, r.cmdLen, s, r.conn as Conn)) {
-      logWarn("Refused request " + H.MessageId(r.hdr).toString() + " from " + s.conn.peer + ": bad signature");
-      return S.STATUS_ACCESS_DENIED;
-    }
-    return S.STATUS_SUCCESS;
-  }
-  if (s.signingRequired) {
-    logWarn("Refused unsigned request " + H.MessageId(r.hdr).toString() + " from " + s.conn.peer + " on a session that requires signing");
-    return S.STATUS_ACCESS_DENIED;
-  }
-  return S.STATUS_SUCCESS;
 }
 
 function checkAndRun(r: Request, c: Conn): u32 {
@@ -456,15 +414,4 @@ function sendFlushed(r: Request, c: Conn, es: Session | null): void {
   r.resp = 0;
   r.respCap = 0;
   r.respLen = 4;
-}
-
-
-
-/** hash = SHA-512(hash || message) (MS-SMB2 3.3.5.4 preauth integrity). */
-export function preauthUpdate(hash: usize, msg: usize, len: u32): void {
-  const preauthCtx = memory.data(SHA512_CTX_SIZE);
-  sha512Init(preauthCtx);
-  sha512Update(preauthCtx, hash, 64);
-  sha512Update(preauthCtx, msg, <i32>len);
-  sha512Final(preauthCtx, hash);
 }

@@ -11,7 +11,7 @@ import { msToFiletime } from "../../fs/stat";
 import { align8 } from "../../util/bytes";
 import { bufAlloc } from "../../util/buffers";
 import { sendBuffer, disconnect } from "../transport";
-import { preauthUpdate } from "../dispatch";
+import { preauthUpdate } from "../preauth";
 import { spnegoNegTokenInit2 } from "../../auth/spnego";
 import { logInfo } from "../../util/log";
 import { chooseCipher, cipherFor30 } from "../encryption";

@@ -13,7 +13,7 @@ import { Channel, bindingChannel, channelOf, MAX_CHANNELS } from "../channel";
 import { globalCfg, DIALECT_300, DIALECT_311 } from "../../config";
 import { SessionAuth } from "../../auth/spnego";
 import { verifyRequest, deriveChannelKey } from "../signing";
-import { preauthUpdate } from "../dispatch";
+import { preauthUpdate } from "../preauth";
 import { dropBinding } from "../teardown";
 import { SIGNING_AES_GMAC, SIGNING_AES_CMAC, SIGNING_HMAC_SHA256 } from "./negotiate";
 import { authConfig, respond, SESSION_FLAG_ENCRYPT_DATA, SecurityBufferOffset, SecurityBufferLength } from "./session_setup";

@@ -12,7 +12,7 @@ import { SessionAuth } from "../../auth/spnego";
 import { NtlmServerConfig, NtHashLookup } from "../../auth/ntlmssp";
 import { findUserHash } from "../../auth/userdb";
 import { deriveKeys, verifyRequest } from "../signing";
-import { preauthUpdate } from "../dispatch";
+import { preauthUpdate } from "../preauth";
 import { endSession } from "../teardown";
 import { logInfo, logWarn, secondsText } from "../../util/log";
 import { SMB2_NEGOTIATE_SIGNING_REQUIRED, SIGNING_AES_GMAC } from "./negotiate";
