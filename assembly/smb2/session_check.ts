@@ -13,12 +13,13 @@ import { logWarn } from "../util/log";
 export function lookupSession(r: Request, c: Conn): u32 {
   const sid = r.related ? r.rel.sessionId : H.SessionId(r.hdr);
   if (!c.sessions.has(sid)) {
-    // a session of another connection, not bound to this one (multichannel): a signed request
-    // gets a signed error, with that session's key, as Samba does after a global lookup (the
-    // client requires the flag on the answer to a signed request; smbtorture smb2.session.bind2)
+    // a session of another connection, not bound to this one (multichannel): a request signed
+    // with that session's key gets its error signed with it, as Samba does after a global lookup
+    // (the client requires the flag on the answer to a signed request; smbtorture
+    // smb2.session.bind2). Only a verified request: never a MAC for whoever knows a session id.
     if (sessions.has(sid) && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0) {
       const g = sessions.get(sid);
-      if (g.state == SESSION_VALID && g.hasKeys) {
+      if (g.state == SESSION_VALID && g.hasKeys && verifyRequest(r.hdr, r.cmdLen, g, c)) {
         r.session = g;
         r.requestSigned = true;
       }

@@ -4,7 +4,7 @@
 // malformed NTLMv2 responses. A raw SMB 2.1 client signs with HMAC-SHA256 (3.1.4.1).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { startServer, type RunningServer } from "../helpers/server.ts";
 import { Smb2Client, Command, Status, treeConnectBody, createBody, hexStatus, type Smb2Message } from "../helpers/smb2-raw.ts";
 import {
@@ -260,6 +260,28 @@ test("binding over SMB 2.1 is refused (multichannel is 3.x); the error to a sign
   assert.ok(signatureValid(m, a.key), "signed with the session's key");
   const q = await call(a.c, Command.TREE_CONNECT, treeConnectBody("\\\\127.0.0.1\\share"), a.key);
   assert.is(hexStatus(q.status), hexStatus(0), "the session is untouched");
+  a.c.end();
+  c.end();
+});
+
+test("a request naming another connection's session gets a signed error only when it is signed with that session's key (no MAC oracle)", async () => {
+  const a = await logon();
+  const c = await Smb2Client.connect(srv.port);
+  await c.negotiate([0x0210]);
+  const USER_SESSION_DELETED = 0xc0000203;
+  // a forged signature (anyone who knows the session id): an unsigned answer, no MAC of it
+  const forged = randomBytes(16);
+  const f = await call(c, Command.TREE_CONNECT, treeConnectBody("\\\\127.0.0.1\\share"), forged, { sessionId: a.c.sessionId });
+  assert.is(hexStatus(f.status), hexStatus(USER_SESSION_DELETED));
+  assert.is(f.flags & FLAGS_SIGNED, 0, "not signed");
+  assert.ok(f.raw.subarray(48, 64).every((x) => x === 0), "signature field empty");
+  // the same over SESSION_SETUP with SMB2_SESSION_FLAG_BINDING
+  const b = await call(c, Command.SESSION_SETUP, setupBody(negTokenInit([OID_NTLMSSP], negotiateMessage()), { flags: 1 }), forged, { sessionId: a.c.sessionId });
+  assert.is(b.flags & FLAGS_SIGNED, 0, "binding refusal to a forged request not signed");
+  // signed with the session's real key: the error is signed with it (the client checks it)
+  const g = await call(c, Command.TREE_CONNECT, treeConnectBody("\\\\127.0.0.1\\share"), a.key, { sessionId: a.c.sessionId });
+  assert.is(hexStatus(g.status), hexStatus(USER_SESSION_DELETED));
+  assert.ok(signatureValid(g, a.key), "signed with the session's key");
   a.c.end();
   c.end();
 });

@@ -30,13 +30,19 @@ export function signingAlgorithmOf(d: u16, alg: u16): u16 {
 
 /**
  * Checks a binding request of connection c for session g (3.3.5.5.2), in Samba's order. The
- * request must be signed with the session's key; when it is, r.session is g so that the error
- * response is signed with that key too (the client checks it).
+ * request must be signed with the session's key (with the session's algorithm); only once that
+ * signature is verified is r.session g, so that the error is signed with that key too (the
+ * client checks it). Nothing is ever signed for a request that is not verified: that would let
+ * anyone who knows a session id have the server MAC chosen MessageIds with the session's key —
+ * with AES-GMAC a nonce reuse that gives the key's hash subkey away.
  */
 function bindRefusal(r: Request, c: Conn, g: Session): u32 {
   if ((H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) == 0) return S.STATUS_INVALID_PARAMETER;
   if (g.state != SESSION_VALID || !g.hasKeys) return S.STATUS_REQUEST_NOT_ACCEPTED;
-  // the answer is signed with the session's key, as the client signed the request
+  if (!verifyRequest(r.hdr, r.cmdLen, g, c)) {
+    logWarn("Refused binding from " + c.peer + " to session " + g.id.toString(16) + ": bad signature");
+    return S.STATUS_ACCESS_DENIED;
+  }
   r.session = g;
   r.requestSigned = true;
   // a session signing with AES-GMAC binds only connections that do too, and a GMAC connection
@@ -45,11 +51,6 @@ function bindRefusal(r: Request, c: Conn, g: Session): u32 {
   const theirs = signingAlgorithmOf(g.dialect, g.signingAlgorithm);
   if (theirs == SIGNING_AES_GMAC && mine != theirs) return S.STATUS_REQUEST_OUT_OF_SEQUENCE;
   if (mine == SIGNING_AES_GMAC && mine != theirs) return S.STATUS_NOT_SUPPORTED;
-  if (!verifyRequest(r.hdr, r.cmdLen, g, c)) {
-    logWarn("Refused binding from " + c.peer + " to session " + g.id.toString(16) + ": bad signature");
-    r.session = null;
-    return S.STATUS_ACCESS_DENIED;
-  }
   if (channelOf(g, c) !== null) return S.STATUS_REQUEST_NOT_ACCEPTED; // already bound here
   if (g.dialect != c.dialect) return S.STATUS_INVALID_PARAMETER;
   if (g.conn.cipherId != c.cipherId) return S.STATUS_INVALID_PARAMETER;

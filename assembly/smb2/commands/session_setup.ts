@@ -139,15 +139,11 @@ function refuseBinding(r: Request, c: Conn): u32 {
   const sid = H.SessionId(r.hdr);
   if (!sessions.has(sid)) return c.dialect >= DIALECT_300 ? S.STATUS_USER_SESSION_DELETED : S.STATUS_REQUEST_NOT_ACCEPTED;
   const g = sessions.get(sid);
-  if (g.state == SESSION_VALID && g.hasKeys && (H.Flags(r.hdr) & H.SMB2_FLAGS_SIGNED) != 0 &&
-    signingAlgorithmOf(g.dialect, g.signingAlgorithm) == SIGNING_AES_GMAC &&
-    signingAlgorithmOf(c.dialect, c.signingAlgorithm) != SIGNING_AES_GMAC) {
-    // an AES-GMAC session is never bound over another algorithm (see session_bind.ts)
-    r.session = g;
-    r.requestSigned = true;
-    return S.STATUS_REQUEST_OUT_OF_SEQUENCE;
-  }
   if (!signErrorWith(r, g)) return S.STATUS_ACCESS_DENIED;
+  if (r.requestSigned && signingAlgorithmOf(g.dialect, g.signingAlgorithm) == SIGNING_AES_GMAC &&
+    signingAlgorithmOf(c.dialect, c.signingAlgorithm) != SIGNING_AES_GMAC) {
+    return S.STATUS_REQUEST_OUT_OF_SEQUENCE; // an AES-GMAC session is never bound over another algorithm (session_bind.ts)
+  }
   if (c.dialect >= DIALECT_300 && g.conn.dialect != c.dialect) return S.STATUS_INVALID_PARAMETER;
   return S.STATUS_REQUEST_NOT_ACCEPTED;
 }
