@@ -25,7 +25,6 @@ export interface CoreExports {
   buffers_in_use(): number;
   conn_count(): number;
   heap_collect_wanted(): number;
-  heap_headroom(): number;
   __collect(): void;
 }
 

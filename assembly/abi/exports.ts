@@ -12,7 +12,7 @@ import { oplockTimers } from "../oplock/state";
 import { durableTimers } from "../fs/durable";
 import { sqHead, sqCount, sqConsume, complete } from "../fs/io";
 import { bufAlloc, bufFree, buffersInUse } from "../util/buffers";
-import { heapAdmit, heapCollectWanted, heapHeadroom } from "../util/heap";
+import { heapAdmit, heapCollectWanted } from "../util/heap";
 import { loadConfig, globalCfg, shares } from "../config";
 import { setLogLevel, logError, logWarn } from "../util/log";
 import { addUser, removeUser, clearUsers } from "../auth/userdb";
@@ -194,11 +194,6 @@ export function buffers_in_use(): u32 {
 /** 1 once an admission found the heap low (util/heap.ts): the host should __collect() now. */
 export function heap_collect_wanted(): i32 {
   return heapCollectWanted() ? 1 : 0;
-}
-
-/** Free managed heap beyond the unused bulk-buffer budget, in bytes (walks the free lists). */
-export function heap_headroom(): u32 {
-  return <u32>heapHeadroom();
 }
 
 /** Number of live connections. */

@@ -76,7 +76,11 @@ export function bindingChannel(c: Conn): Channel | null {
 
 /** The channel of s over c, or null when c is not (yet) bound to s. */
 export function channelOf(s: Session, c: Conn): Channel | null {
-  const list = s.channels;
+  return channelIn(s.channels, c);
+}
+
+/** The entry of list (channels or bindings in progress) over c, or null. */
+export function channelIn(list: Array<Channel>, c: Conn): Channel | null {
   for (let i = 0; i < list.length; i++) {
     const ch = unchecked(list[i]);
     if (ch.conn === c) return ch;

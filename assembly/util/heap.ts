@@ -151,8 +151,3 @@ export function heapCollectWanted(): bool {
   since = REMEASURE_EVERY; // measure again after the collection
   return true;
 }
-
-/** Refusals since start (diagnostics). */
-export function heapRefusals(): u32 {
-  return refusals;
-}

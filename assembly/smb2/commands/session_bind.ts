@@ -9,7 +9,7 @@ import * as H from "../header";
 import { Request } from "../request";
 import { Conn } from "../conn";
 import { Session, sessions, SESSION_VALID } from "../session";
-import { Channel, bindingChannel, channelOf, MAX_CHANNELS } from "../channel";
+import { bindingChannel, channelIn, channelOf, MAX_CHANNELS } from "../channel";
 import { globalCfg, DIALECT_300, DIALECT_311 } from "../../config";
 import { SessionAuth } from "../../auth/spnego";
 import { verifyRequest, deriveChannelKey } from "../signing";
@@ -60,16 +60,6 @@ function bindRefusal(r: Request, c: Conn, g: Session): u32 {
   return S.STATUS_SUCCESS;
 }
 
-/** The binding of g in progress over c, or null. */
-function bindingOf(g: Session, c: Conn): Channel | null {
-  const list = g.binds;
-  for (let i = 0; i < list.length; i++) {
-    const ch = unchecked(list[i]);
-    if (ch.conn === c) return ch;
-  }
-  return null;
-}
-
 /** Ends the binding of g over c (the session itself is not affected). */
 function abandon(g: Session, c: Conn): void {
   dropBinding(g, c);
@@ -91,7 +81,7 @@ export function bindSession(r: Request, c: Conn): u32 {
     abandon(g, c);
     return refused;
   }
-  let ch = bindingOf(g, c);
+  let ch = channelIn(g.binds, c);
   if (ch === null) {
     if (!heapAdmit("channel", c.peer)) return S.STATUS_INSUFFICIENT_RESOURCES;
     ch = bindingChannel(c);
